@@ -1,0 +1,10 @@
+# tests/unit: Criterion unit tests, no network. One binary per lib/ module or component.
+UNIT_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS)
+UNIT_LDADD = lib/libinspect.la $(CRITERION_LIBS)
+
+check_PROGRAMS += tests/unit/test_helper_io
+tests_unit_test_helper_io_SOURCES = tests/unit/test_helper_io.c
+tests_unit_test_helper_io_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_helper_io_LDADD = $(UNIT_LDADD)
+
+TESTS += tests/unit/test_helper_io
