@@ -31,8 +31,9 @@
 # Thread-safety: none needed; one lab per shell, any number of labs per machine.
 
 LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-: "${SQUID:=squid}" "${CICAP:=c-icap}" "${OPENSSL:=openssl}" "${PYTHON3:=/usr/bin/python3}" "${CURL:=curl}"
-[ -x "$SQUID" ] || [ -n "$(command -v "$SQUID" 2>/dev/null)" ] || { [ -x /usr/sbin/squid ] && SQUID=/usr/sbin/squid; }
+# Squid lives in /usr/sbin, often not in a normal user's PATH.
+[ -n "${SQUID:-}" ] || SQUID=$(command -v squid 2>/dev/null || echo /usr/sbin/squid)
+: "${CICAP:=c-icap}" "${OPENSSL:=openssl}" "${PYTHON3:=/usr/bin/python3}" "${CURL:=curl}"
 if [ -n "${E2E_PREFIX:-}" ]; then
     : "${E2E_PKGLIBEXECDIR:=$E2E_PREFIX/libexec/squid-inspect}"
     : "${E2E_PKGDATADIR:=$E2E_PREFIX/share/squid-inspect}"
