@@ -26,6 +26,7 @@
 #                     security_file_certgen);  LAB_VALIDATOR  validator ("none" = no validator;
 #                     default: installed inspect-ocsp if present, else none)
 #   LAB_BYPASS_NAMES LAB_TERMINATE_NAMES  the splice / terminate lists (server names)
+#   LAB_SQUID_LISTEN_PORT  Squid's port (default: a free one)
 #   LAB_SQUID_WORKERS (default 1)   LAB_SQUID_EXTRA / LAB_CICAP_EXTRA  extra config lines
 #   LAB_KEEP=1        keep the lab directory even when everything passed
 # Thread-safety: none needed; one lab per shell, any number of labs per machine.
@@ -46,17 +47,30 @@ lab_log() { echo "lab: $*" >&2; }
 
 # ---- directory, environment, teardown -------------------------------------------------------
 
-# lab_init [-n] [NAME]: create $LAB_DIR; without -n, tear everything down on EXIT/INT/TERM.
+# lab_init [-n] [-d DIR] [NAME]: create $LAB_DIR (a new temp dir, or DIR, which must not
+# exist or be empty); without -n, tear everything down on EXIT/INT/TERM.
 lab_init() {
-    local trap=1
-    if [ "${1:-}" = -n ]; then trap=0; shift; fi
+    local trap=1 dir=''
+    while [ $# -gt 0 ]; do
+        case $1 in
+        -n) trap=0; shift ;;
+        -d) dir=$2; shift 2 ;;
+        *) break ;;
+        esac
+    done
     local name=${1:-lab}
-    LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$name.XXXXXX") || return 1
+    if [ -n "$dir" ]; then
+        mkdir -p "$dir" && [ -z "$(ls -A "$dir")" ] || { lab_log "$dir is not an empty directory"; return 1; }
+        LAB_DIR=$(cd "$dir" && pwd)
+    else
+        LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$name.XXXXXX") || return 1
+    fi
     chmod 755 "$LAB_DIR"       # Squid runs as "proxy" when started by root: it must get in
     LAB_LOGS=$LAB_DIR/logs
     LAB_RUN=$LAB_DIR/run
     mkdir -p "$LAB_LOGS" "$LAB_RUN" && chmod 755 "$LAB_LOGS" "$LAB_RUN"
     LAB_NAME=$name
+    unset LAB_SQUID_PORT        # may be inherited from another lab's lab.env
     if [ "$(id -u)" -eq 0 ]; then LAB_SQUID_USER=proxy; else LAB_SQUID_USER=''; fi
     if [ $trap -eq 1 ]; then
         trap 'lab__on_exit' EXIT
