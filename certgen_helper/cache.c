@@ -14,7 +14,8 @@
 #define MIN_MAP (1024 * 1024)
 #define HIGH_PCT 70 /* evict when the trees use more than this share of the map ... */
 #define LOW_PCT 60  /* ... down to this share, leaving room for copy-on-write and the freelist */
-#define PUT_TRIES 4
+#define PUT_TRIES 8
+#define EVICT_BATCH 32 /* entries per transaction: each touched page is copied until commit */
 
 struct cg_cache {
     MDB_env *env;
@@ -245,19 +246,40 @@ static size_t used_pages(MDB_txn *txn, MDB_dbi dbi)
     return st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
 }
 
-/* Keeps the trees under HIGH_PCT of the map, evicting the oldest entries down to LOW_PCT. */
+/*
+ * Keeps the trees under HIGH_PCT of the map: past it, each insertion first evicts a bounded batch
+ * of the oldest entries (a large batch in one transaction would need as many fresh pages as it
+ * touches, since copied pages are freed only at commit).
+ */
 static int keep_in_budget(MDB_txn *txn, struct cg_cache *c)
 {
-    size_t used = used_pages(txn, c->entries) + used_pages(txn, c->queue);
+    size_t used = used_pages(txn, c->entries) + used_pages(txn, c->queue), n;
     MDB_stat st;
 
     if (used * 100 <= c->map_pages * HIGH_PCT || mdb_stat(txn, c->entries, &st))
         return 0;
-    return evict(txn, c, st.ms_entries * (used - c->map_pages * LOW_PCT / 100) / used + 1);
+    n = st.ms_entries * (used - c->map_pages * LOW_PCT / 100) / used + 1;
+    return evict(txn, c, n < EVICT_BATCH ? n : EVICT_BATCH);
+}
+
+/* After MDB_MAP_FULL: evicts a batch in a transaction of its own. */
+static int evict_batch(struct cg_cache *c)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(c->env, NULL, 0, &txn);
+
+    if (rc)
+        return rc;
+    rc = evict(txn, c, EVICT_BATCH);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
 }
 
 static int put_once(struct cg_cache *c, const unsigned char *key, const struct cg_cache_meta *meta,
-                    const void *val, size_t len, size_t extra_evict)
+                    const void *val, size_t len)
 {
     MDB_val k = {CG_CACHE_KEY_LEN, (void *)key}, v, qk, qv = {CG_CACHE_KEY_LEN, (void *)key};
     unsigned char sk[8];
@@ -267,10 +289,7 @@ static int put_once(struct cg_cache *c, const unsigned char *key, const struct c
 
     if (rc)
         return rc;
-    if (extra_evict)
-        rc = evict(txn, c, extra_evict);
-    if (!rc)
-        rc = keep_in_budget(txn, c);
+    rc = keep_in_budget(txn, c);
     if (!rc && mdb_get(txn, c->entries, &k, &v) == 0 && v.mv_size >= sizeof(h)) {
         struct hdr old;
 
@@ -302,14 +321,15 @@ int cg_cache_put(struct cg_cache *c, const unsigned char key[CG_CACHE_KEY_LEN],
                  const struct cg_cache_meta *meta, const void *val, size_t len, char *err,
                  size_t errsize)
 {
-    size_t extra = 0;
-    int rc = MDB_MAP_FULL;
+    int rc;
 
     if (len == 0 || len > UINT32_MAX)
         return fail(err, errsize, "cache value of %zu bytes refused", len);
+    rc = put_once(c, key, meta, val, len);
     for (int i = 0; i < PUT_TRIES && rc == MDB_MAP_FULL; i++) {
-        rc = put_once(c, key, meta, val, len, extra);
-        extra = extra ? extra * 4 : (size_t)cg_cache_count(c) / 8 + 8;
+        rc = evict_batch(c);
+        if (!rc)
+            rc = put_once(c, key, meta, val, len);
     }
     if (rc)
         return fail(err, errsize, "cache write failed: %s", mdb_strerror(rc));

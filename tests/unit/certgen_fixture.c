@@ -1,6 +1,7 @@
 /* certgen_fixture.c: test CAs, origin certificates and request bodies (see certgen_fixture.h). */
 #include "certgen_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,8 @@ static int add_ext(X509 *x, X509 *issuer, const char *name, const char *value)
     X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
     ext = X509V3_EXT_nconf(NULL, &ctx, name, value);
     ok = ext && X509_add_ext(x, ext, -1) == 1;
+    if (!ok)
+        fprintf(stderr, "fixture: extension %s=%s refused\n", name, value);
     X509_EXTENSION_free(ext);
     return ok ? 0 : -1;
 }
