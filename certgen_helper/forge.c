@@ -326,8 +326,65 @@ static const EVP_MD *sign_md(EVP_PKEY *key, const char *hash)
     return EVP_get_digestbyname(hash);
 }
 
-static int build(X509 *x, const struct si_crtd_request *req, EVP_PKEY *leaf, int max_days,
-                 time_t now, struct cg_forge_result *res, char *err, size_t es)
+int cg_leaf_pub_init(struct cg_leaf_pub *pub, EVP_PKEY *key)
+{
+    X509_PUBKEY *xpk = NULL;
+    ASN1_OBJECT *alg;
+    const unsigned char *bits;
+    X509_ALGOR *algor;
+    int len, ptype;
+    const void *pval;
+
+    memset(pub, 0, sizeof(*pub));
+    if (X509_PUBKEY_set(&xpk, key) != 1 || X509_PUBKEY_get0_param(&alg, &bits, &len, &algor, xpk) != 1)
+        goto fail;
+    X509_ALGOR_get0(NULL, &ptype, &pval, algor);
+    pub->alg_nid = OBJ_obj2nid(alg);
+    pub->curve_nid = ptype == V_ASN1_OBJECT ? OBJ_obj2nid(pval) : NID_undef;
+    if ((pub->alg_nid != NID_rsaEncryption && pub->alg_nid != NID_X9_62_id_ecPublicKey) ||
+        (pub->alg_nid == NID_X9_62_id_ecPublicKey && pub->curve_nid == NID_undef) ||
+        !(pub->bits = OPENSSL_memdup(bits, (size_t)len)))
+        goto fail;
+    pub->bits_len = len;
+    X509_PUBKEY_free(xpk);
+    return 0;
+fail:
+    X509_PUBKEY_free(xpk);
+    memset(pub, 0, sizeof(*pub));
+    return -1;
+}
+
+void cg_leaf_pub_clear(struct cg_leaf_pub *pub)
+{
+    if (!pub)
+        return;
+    OPENSSL_free(pub->bits);
+    memset(pub, 0, sizeof(*pub));
+}
+
+static int set_pubkey(X509 *x, EVP_PKEY *leaf, const struct cg_leaf_pub *pub)
+{
+    unsigned char *bits;
+    bool ec;
+
+    if (!pub)
+        return X509_set_pubkey(x, leaf) == 1 ? 0 : -1;
+    ec = pub->alg_nid == NID_X9_62_id_ecPublicKey;
+    if (!(bits = OPENSSL_memdup(pub->bits, (size_t)pub->bits_len)))
+        return -1;
+    if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_nid2obj(pub->alg_nid),
+                               ec ? V_ASN1_OBJECT : V_ASN1_NULL,
+                               ec ? OBJ_nid2obj(pub->curve_nid) : NULL, bits,
+                               pub->bits_len) != 1) {
+        OPENSSL_free(bits);
+        return -1;
+    }
+    return 0;
+}
+
+static int build(X509 *x, const struct si_crtd_request *req, EVP_PKEY *leaf,
+                 const struct cg_leaf_pub *pub, int max_days, time_t now,
+                 struct cg_forge_result *res, char *err, size_t es)
 {
     X509_NAME *subject = build_subject(req);
     bool self = req->sign == SI_CRTD_SIGN_SELF, empty;
@@ -345,7 +402,7 @@ static int build(X509 *x, const struct si_crtd_request *req, EVP_PKEY *leaf, int
         return fail(err, es, "cannot set the version, names or serial number");
     if (set_validity(x, req, max_days, now, res) < 0)
         return fail(err, es, "cannot compute the validity period from the certificates' dates");
-    if (X509_set_pubkey(x, leaf) != 1 || add_basic_constraints(x) < 0 ||
+    if (set_pubkey(x, leaf, pub) < 0 || add_basic_constraints(x) < 0 ||
         add_key_usage(x, leaf) < 0 || add_eku(x, req->origin) < 0 ||
         add_san(x, req, empty) < 0 || add_key_ids(x, req) < 0)
         return fail(err, es, "cannot add the certificate extensions");
@@ -358,8 +415,9 @@ static int build(X509 *x, const struct si_crtd_request *req, EVP_PKEY *leaf, int
     return 0;
 }
 
-X509 *cg_forge(const struct si_crtd_request *req, EVP_PKEY *leaf, const struct cg_forge_opts *opts,
-               time_t now, struct cg_forge_result *res, char *err, size_t errsize)
+X509 *cg_forge(const struct si_crtd_request *req, EVP_PKEY *leaf, const struct cg_leaf_pub *pub,
+               const struct cg_forge_opts *opts, time_t now, struct cg_forge_result *res,
+               char *err, size_t errsize)
 {
     struct cg_forge_result local;
     int max_days = opts && opts->max_days > 0 && opts->max_days <= CG_MAX_DAYS ? opts->max_days
@@ -379,7 +437,7 @@ X509 *cg_forge(const struct si_crtd_request *req, EVP_PKEY *leaf, const struct c
         fail(err, errsize, "out of memory");
         return NULL;
     }
-    if (build(x, req, leaf, max_days, now, res ? res : &local, err, errsize) < 0) {
+    if (build(x, req, leaf, pub, max_days, now, res ? res : &local, err, errsize) < 0) {
         X509_free(x);
         return NULL;
     }

@@ -42,11 +42,28 @@ struct cg_forge_result {
     bool bounded; /* notAfter was cut by the origin's or CA's dates: regenerating gives no more */
 };
 
+/*
+ * A leaf public key ready to be copied into certificates. Encoding an EVP_PKEY into a
+ * certificate (X509_set_pubkey) costs about as much as an RSA signature in OpenSSL 3.0; this
+ * keeps the encoded SubjectPublicKeyInfo parts so a forge only copies bytes.
+ */
+struct cg_leaf_pub {
+    int alg_nid;   /* NID_rsaEncryption or NID_X9_62_id_ecPublicKey */
+    int curve_nid; /* for EC keys */
+    unsigned char *bits;
+    int bits_len;
+};
+
+int cg_leaf_pub_init(struct cg_leaf_pub *pub, EVP_PKEY *key);
+void cg_leaf_pub_clear(struct cg_leaf_pub *pub);
+
 /* The leaf key type for a request: RSA for an RSA origin or no origin, P-256 otherwise. */
 enum cg_key_type cg_forge_key_type(const struct si_crtd_request *req);
 
-X509 *cg_forge(const struct si_crtd_request *req, EVP_PKEY *leaf, const struct cg_forge_opts *opts,
-               time_t now, struct cg_forge_result *res, char *err, size_t errsize);
+/* pub: leaf's precomputed public key, or NULL (then it is encoded from leaf, slowly). */
+X509 *cg_forge(const struct si_crtd_request *req, EVP_PKEY *leaf, const struct cg_leaf_pub *pub,
+               const struct cg_forge_opts *opts, time_t now, struct cg_forge_result *res,
+               char *err, size_t errsize);
 
 /* True when name is an IPv4 or IPv6 literal (no brackets); fills ip/iplen (16 bytes) if asked. */
 bool cg_forge_ip_literal(const char *name, unsigned char *ip, int *iplen);

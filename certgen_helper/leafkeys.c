@@ -65,9 +65,11 @@ static int leaf_set(struct cg_leaf *leaf, EVP_PKEY *key)
 
     memset(leaf, 0, sizeof(*leaf));
     if (n <= 0 || EVP_Digest(der, (size_t)n, leaf->id, &mdlen, EVP_sha256(), NULL) != 1 ||
-        !(leaf->pem = to_pem(key, &leaf->pem_len))) {
+        !(leaf->pem = to_pem(key, &leaf->pem_len)) || cg_leaf_pub_init(&leaf->pub, key) < 0) {
         OPENSSL_free(der);
         EVP_PKEY_free(key);
+        free(leaf->pem);
+        memset(leaf, 0, sizeof(*leaf));
         return -1;
     }
     OPENSSL_free(der);
@@ -80,6 +82,7 @@ void cg_leaf_clear(struct cg_leaf *leaf)
     if (!leaf)
         return;
     EVP_PKEY_free(leaf->key);
+    cg_leaf_pub_clear(&leaf->pub);
     if (leaf->pem)
         OPENSSL_cleanse(leaf->pem, leaf->pem_len);
     free(leaf->pem);

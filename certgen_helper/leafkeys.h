@@ -29,6 +29,7 @@
 
 struct cg_leaf {
     EVP_PKEY *key;
+    struct cg_leaf_pub pub;          /* encoded public key for cg_forge() */
     unsigned char id[CG_KEY_ID_LEN]; /* SHA-256 of the SubjectPublicKeyInfo DER */
     char *pem;                       /* PKCS#8 PEM of the private key */
     size_t pem_len;

@@ -347,7 +347,7 @@ int si_crtd_split(const char *body, size_t len, struct si_crtd_request *req, cha
     return 0;
 }
 
-int si_crtd_decode(struct si_crtd_request *req, char *err, size_t errsize)
+int si_crtd_decode_ca(struct si_crtd_request *req, char *err, size_t errsize)
 {
     bool fresh_pair = !req->ca_cert || !req->ca_key;
 
@@ -361,10 +361,22 @@ int si_crtd_decode(struct si_crtd_request *req, char *err, size_t errsize)
         return fail(err, errsize, "the CA private key PEM block does not decode");
     if (fresh_pair && X509_check_private_key(req->ca_cert, req->ca_key) != 1)
         return fail(err, errsize, "the CA private key does not match the CA certificate");
+    return 0;
+}
+
+int si_crtd_decode_origin(struct si_crtd_request *req, char *err, size_t errsize)
+{
     if (req->origin_pem && !req->origin &&
         !(req->origin = decode_cert(req->origin_pem, req->origin_pem_len)))
         return fail(err, errsize, "the origin certificate PEM block does not decode as X.509");
     return 0;
+}
+
+int si_crtd_decode(struct si_crtd_request *req, char *err, size_t errsize)
+{
+    if (si_crtd_decode_ca(req, err, errsize) < 0)
+        return -1;
+    return si_crtd_decode_origin(req, err, errsize);
 }
 
 int si_crtd_parse(const char *body, size_t len, struct si_crtd_request *req, char *err,

@@ -70,6 +70,9 @@ int si_crtd_split(const char *body, size_t len, struct si_crtd_request *req, cha
                   size_t errsize);
 /* Decodes the PEM blocks si_crtd_split() found; a CA pair decoded here must match. */
 int si_crtd_decode(struct si_crtd_request *req, char *err, size_t errsize);
+/* The two halves of si_crtd_decode(): the CA pair only, the origin certificate only. */
+int si_crtd_decode_ca(struct si_crtd_request *req, char *err, size_t errsize);
+int si_crtd_decode_origin(struct si_crtd_request *req, char *err, size_t errsize);
 void si_crtd_request_clear(struct si_crtd_request *req);
 
 /* "signTrusted", ... for an enum value (log lines, cache keys). */

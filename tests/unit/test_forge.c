@@ -13,6 +13,7 @@
 
 static struct fx_ca ca, ca_untrusted;
 static EVP_PKEY *leaf_rsa, *leaf_ec;
+static struct cg_leaf_pub pub_rsa, pub_ec;
 
 static void setup(void)
 {
@@ -22,6 +23,8 @@ static void setup(void)
     leaf_rsa = fx_key(FX_RSA);
     leaf_ec = fx_key(FX_EC);
     cr_assert(leaf_rsa && leaf_ec);
+    cr_assert_eq(cg_leaf_pub_init(&pub_rsa, leaf_rsa), 0);
+    cr_assert_eq(cg_leaf_pub_init(&pub_ec, leaf_ec), 0);
 }
 
 static void teardown(void)
@@ -30,6 +33,25 @@ static void teardown(void)
     fx_ca_free(&ca_untrusted);
     EVP_PKEY_free(leaf_rsa);
     EVP_PKEY_free(leaf_ec);
+    cg_leaf_pub_clear(&pub_rsa);
+    cg_leaf_pub_clear(&pub_ec);
+}
+
+/* What a client sees: the DER, parsed again. */
+static X509 *reparse(X509 *x)
+{
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    int n = i2d_X509(x, &der);
+    X509 *y;
+
+    cr_assert_gt(n, 0);
+    p = der;
+    y = d2i_X509(NULL, &p, n);
+    cr_assert_not_null(y);
+    OPENSSL_free(der);
+    X509_free(x);
+    return y;
 }
 
 TestSuite(forge, .init = setup, .fini = teardown, .timeout = 60);
@@ -225,8 +247,10 @@ static void run_case(const struct forge_case *c)
     cr_assert(!c->with_origin || req.origin, "%s: fixture", c->name);
     cr_expect_eq(cg_forge_key_type(&req), c->leaf, "%s: leaf key type", c->name);
     leaf = cg_forge_key_type(&req) == CG_KEY_RSA ? leaf_rsa : leaf_ec;
-    x = cg_forge(&req, leaf, &opts, now, &res, err, sizeof(err));
+    x = cg_forge(&req, leaf, leaf == leaf_rsa ? &pub_rsa : &pub_ec, &opts, now, &res, err,
+                 sizeof(err));
     cr_assert_not_null(x, "%s: %s", c->name, err);
+    x = reparse(x);
     check_common(c, x, leaf, signer);
     cn_text(x, buf, sizeof(buf));
     cr_expect_str_eq(buf, c->want_cn, "%s: CN", c->name);
@@ -282,7 +306,7 @@ Test(forge, never_copied_extensions)
     req.ca_key = ca.key;
     req.origin = fx_origin_make(&spec, &ca);
     cr_assert_not_null(req.origin);
-    x = cg_forge(&req, leaf_ec, NULL, time(NULL), NULL, err, sizeof(err));
+    x = cg_forge(&req, leaf_ec, NULL, NULL, time(NULL), NULL, err, sizeof(err));
     cr_assert_not_null(x, "%s", err);
     for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
         cr_expect_not(has_ext(x, never[i]), "extension %s was copied", OBJ_nid2sn(never[i]));
@@ -312,7 +336,7 @@ Test(forge, origin_ca_flags_are_not_inherited_and_eku_defaults_to_server_auth)
     req.ca_cert = ca.cert;
     req.ca_key = ca.key;
     req.origin = fx_origin_make(&spec, &ca);
-    x = cg_forge(&req, leaf_ec, NULL, time(NULL), NULL, err, sizeof(err));
+    x = cg_forge(&req, leaf_ec, NULL, NULL, time(NULL), NULL, err, sizeof(err));
     cr_assert_not_null(x, "%s", err);
     cr_expect_eq(X509_check_ca(x), 0, "forged certificate is not a CA");
     cr_expect_eq(X509_get_key_usage(x), (uint32_t)KU_DIGITAL_SIGNATURE);
@@ -332,14 +356,43 @@ Test(forge, serials_differ_and_ca_key_is_refused_as_leaf)
 
     req.ca_cert = ca.cert;
     req.ca_key = ca.key;
-    a = cg_forge(&req, leaf_rsa, NULL, time(NULL), NULL, err, sizeof(err));
-    b = cg_forge(&req, leaf_rsa, NULL, time(NULL), NULL, err, sizeof(err));
+    a = cg_forge(&req, leaf_rsa, NULL, NULL, time(NULL), NULL, err, sizeof(err));
+    b = cg_forge(&req, leaf_rsa, NULL, NULL, time(NULL), NULL, err, sizeof(err));
     cr_assert(a && b, "%s", err);
     cr_expect_neq(ASN1_INTEGER_cmp(X509_get0_serialNumber(a), X509_get0_serialNumber(b)), 0);
     X509_free(a);
     X509_free(b);
-    cr_expect_null(cg_forge(&req, ca.key, NULL, time(NULL), NULL, err, sizeof(err)));
+    cr_expect_null(cg_forge(&req, ca.key, NULL, NULL, time(NULL), NULL, err, sizeof(err)));
     cr_expect_not_null(strstr(err, "CA key"), "%s", err);
+}
+
+Test(forge, precomputed_public_key_encodes_like_the_slow_path)
+{
+    struct si_crtd_request req = {.host = "pub.test", .sign_hash = "sha256"};
+    EVP_PKEY *leaves[2] = {leaf_rsa, leaf_ec};
+    struct cg_leaf_pub *pubs[2] = {&pub_rsa, &pub_ec};
+    char err[256] = "";
+
+    req.ca_cert = ca.cert;
+    req.ca_key = ca.key;
+    for (int i = 0; i < 2; i++) {
+        X509 *fast = reparse(cg_forge(&req, leaves[i], pubs[i], NULL, time(NULL), NULL, err,
+                                      sizeof(err)));
+        X509 *slow = reparse(cg_forge(&req, leaves[i], NULL, NULL, time(NULL), NULL, err,
+                                      sizeof(err)));
+        unsigned char *a = NULL, *b = NULL;
+        int la = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(fast), &a);
+        int lb = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(slow), &b);
+
+        cr_expect(la > 0 && la == lb && memcmp(a, b, (size_t)la) == 0, "same SPKI (%d)", i);
+        cr_expect_eq(EVP_PKEY_eq(X509_get0_pubkey(fast), leaves[i]), 1);
+        cr_expect_eq(ASN1_OCTET_STRING_cmp(X509_get0_subject_key_id(fast),
+                                           X509_get0_subject_key_id(slow)), 0, "same SKI");
+        OPENSSL_free(a);
+        OPENSSL_free(b);
+        X509_free(fast);
+        X509_free(slow);
+    }
 }
 
 Test(forge, ca_expiring_before_origin_bounds_not_after)
@@ -356,7 +409,7 @@ Test(forge, ca_expiring_before_origin_bounds_not_after)
     req.ca_cert = shortca.cert;
     req.ca_key = shortca.key;
     req.origin = fx_origin_make(&spec, &shortca);
-    x = cg_forge(&req, leaf_ec, NULL, time(NULL), &res, err, sizeof(err));
+    x = cg_forge(&req, leaf_ec, NULL, NULL, time(NULL), &res, err, sizeof(err));
     cr_assert_not_null(x, "%s", err);
     cr_expect_leq(ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(shortca.cert)), 0);
     cr_expect(res.bounded, "bounded by the CA: regenerating would not help");
