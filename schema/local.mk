@@ -15,7 +15,8 @@ lib_libinspect_la_SOURCES += \
 	lib/policy.h lib/security.h lib/policy_internal.h \
 	lib/policy_load.c lib/policy_objects.c lib/policy_rules.c lib/policy_secrules.c \
 	lib/policy_check.c lib/policy_query.c \
-	lib/security.c lib/bodyscan.c lib/blockpage.c lib/blockpage.h
+	lib/security.c lib/bodyscan.c lib/blockpage.c lib/blockpage.h \
+	lib/policy_holder.c lib/policy_holder.h lib/decode.c lib/decode.h lib/httpreq.c lib/httpreq.h
 nodist_lib_libinspect_la_SOURCES = schema/policy_rng.c
 lib_libinspect_la_CFLAGS += $(PCRE2_CFLAGS) $(ZLIB_CFLAGS)
 lib_libinspect_la_LIBADD += $(PCRE2_LIBS) $(ZLIB_LIBS)
@@ -32,7 +33,7 @@ schema/policy_rng.c: $(srcdir)/schema/policy.rng
 
 # Unit tests of the policy modules.
 check_PROGRAMS += tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset \
-	tests/unit/test_security tests/unit/test_bodyscan
+	tests/unit/test_security tests/unit/test_bodyscan tests/unit/test_policy_service
 tests_unit_test_policy_load_SOURCES = tests/unit/test_policy_load.c tests/unit/policy_fixture.h
 tests_unit_test_policy_load_CFLAGS = $(UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_policy_load_LDADD = $(UNIT_LDADD)
@@ -48,5 +49,8 @@ tests_unit_test_security_LDADD = $(UNIT_LDADD)
 tests_unit_test_bodyscan_SOURCES = tests/unit/test_bodyscan.c
 tests_unit_test_bodyscan_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bodyscan_LDADD = $(UNIT_LDADD)
-TESTS += tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset \
+tests_unit_test_policy_service_SOURCES = tests/unit/test_policy_service.c
+tests_unit_test_policy_service_CFLAGS = $(UNIT_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_test_policy_service_LDADD = $(UNIT_LDADD) $(ZLIB_LIBS)
+TESTS += tests/unit/test_policy_service tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset \
 	tests/unit/test_security tests/unit/test_bodyscan
