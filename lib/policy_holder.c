@@ -102,12 +102,26 @@ int si_policy_holder_reload_if_changed(struct si_policy_holder *h, char *err, si
 {
     int rc = 0;
 
+    if (!h->path[0])
+        return 0;
     pthread_mutex_lock(&h->load_lock);
     struct file_id now = identify(h->path);
     if (now.valid && !same_id(&now, &h->seen))
         rc = load_locked(h, err, errsize) == 0 ? 1 : -1;
     pthread_mutex_unlock(&h->load_lock);
     return rc;
+}
+
+void si_policy_holder_install(struct si_policy_holder *h, struct si_policy *p)
+{
+    struct si_policy *old;
+
+    pthread_mutex_lock(&h->swap_lock);
+    old = h->current;
+    h->current = p;
+    h->generation++;
+    pthread_mutex_unlock(&h->swap_lock);
+    si_policy_unref(old);
 }
 
 struct si_policy *si_policy_holder_get(struct si_policy_holder *h)

@@ -32,6 +32,9 @@ int si_policy_holder_load(struct si_policy_holder *h, char *err, size_t errsize)
 /* 1: changed and reloaded; 0: unchanged (or the file vanished: kept); -1: changed, load failed. */
 int si_policy_holder_reload_if_changed(struct si_policy_holder *h, char *err, size_t errsize);
 
+/* Makes p (the caller's reference is taken over) the current policy, e.g. a built-in one. */
+void si_policy_holder_install(struct si_policy_holder *h, struct si_policy *p);
+
 /* A new reference to the current policy, or NULL if none was ever loaded. */
 struct si_policy *si_policy_holder_get(struct si_policy_holder *h);
 
