@@ -149,8 +149,8 @@ static void usage(FILE *f)
             "usage: inspect-ocsp [options]   (Squid sslcrtvalidator_program)\n"
             "  --policy=FILE           read <certificate-validation> from the policy file\n"
             "  --revocation=off|soft|hard   default soft\n"
-            "  --ocsp-timeout=DUR      whole OCSP exchange incl. DNS (3s, 1500ms); default 3s\n"
-            "  --crl=fallback|off      CRL when OCSP is unavailable; default fallback\n"
+            "  --ocsp-timeout=DUR      whole OCSP exchange incl. DNS (3s, 1500ms, 1m); default 3s\n"
+            "  --crl=off|fallback|always  CRL when OCSP gives no answer, or always; default fallback\n"
             "  --crl-timeout=DUR       whole CRL download incl. DNS; default 5s\n"
             "  --override=NAME=MODE    per server name (.example.com = domain and subdomains)\n"
             "  --check-intermediates   check intermediates too (default: leaf only)\n"
@@ -195,9 +195,9 @@ static int apply_option(struct opts *o, int c, const char *arg)
     case 't': return set_timeout(arg, &o->s.ocsp_timeout_ms, "ocsp-timeout");
     case 'T': return set_timeout(arg, &o->s.crl_timeout_ms, "crl-timeout");
     case 'c':
-        if (strcmp(arg, "fallback") && strcmp(arg, "off"))
+        if ((m = ocsp_crl_parse(arg)) < 0)
             break;
-        o->s.crl_fallback = strcmp(arg, "fallback") == 0;
+        o->s.crl = (enum ocsp_crl)m;
         return 0;
     case 'o':
         if (ocsp_settings_add_override(&o->s, arg, err, sizeof(err)) == 0)
@@ -286,7 +286,7 @@ static int run(struct opts *o)
     }
     si_info("started: %ld workers, policy %s, defaults revocation=%s ocsp-timeout=%ums crl=%s",
             started, o->policy ? o->policy : "(command line)", ocsp_mode_name(o->s.mode),
-            o->s.ocsp_timeout_ms, o->s.crl_fallback ? "fallback" : "off");
+            o->s.ocsp_timeout_ms, ocsp_crl_name(o->s.crl));
     read_loop(&p, v.settings);
     rc = 0;
 out:

@@ -5,10 +5,24 @@
 
 #include <stdio.h>
 
-int ocsp_policy_source_load(const char *path, struct ocsp_settings *s, char *err, size_t errsize)
+void *ocsp_policy_source_load(const char *path, char *err, size_t errsize)
 {
-    (void)s;
     snprintf(err, errsize, "%s: this build has no policy loader; use --revocation, "
              "--ocsp-timeout, --crl and --override instead", path);
-    return -1;
+    return NULL;
+}
+
+void ocsp_policy_source_unref(void *policy)
+{
+    (void)policy;
+}
+
+void ocsp_policy_source_apply(void *policy, const char *host, struct ocsp_settings *eff,
+                              char *source, size_t size)
+{
+    (void)policy;
+    (void)host;
+    (void)eff;
+    (void)source;
+    (void)size;
 }

@@ -1,9 +1,10 @@
 /*
- * policy_source.h: reads the <certificate-validation> section of the squid-inspect policy file
- * into struct ocsp_settings (revocation, ocsp-timeout, crl, per-server-name overrides).
+ * policy_source.h: the <certificate-validation> section of the squid-inspect policy file as a
+ * source of inspect-ocsp settings (revocation, ocsp-timeout, crl, per-server-name overrides).
  *
- * Ownership: fills the caller's settings; overrides already there are replaced.
- * Thread-safety: reentrant (no shared state of its own).
+ * Ownership: ocsp_policy_source_load returns an opaque reference owned by the caller, released by
+ * ocsp_policy_source_unref (accepts NULL).
+ * Thread-safety: a loaded policy is immutable; apply may run on many threads at once.
  */
 #ifndef OCSP_POLICY_SOURCE_H
 #define OCSP_POLICY_SOURCE_H
@@ -12,7 +13,12 @@
 
 #include "settings.h"
 
-/* Returns 0, or -1 with err (file:line when the loader can tell) and s unchanged in meaning. */
-int ocsp_policy_source_load(const char *path, struct ocsp_settings *s, char *err, size_t errsize);
+/* NULL with err (file:line when the loader can tell) on failure. */
+void *ocsp_policy_source_load(const char *path, char *err, size_t errsize);
+void ocsp_policy_source_unref(void *policy);
+
+/* Applies the settings the policy gives server name host (may be NULL/"") onto eff. */
+void ocsp_policy_source_apply(void *policy, const char *host, struct ocsp_settings *eff,
+                              char *source, size_t size);
 
 #endif

@@ -191,10 +191,13 @@ static void combine(const struct attempt *o, const struct attempt *c, struct rev
 {
     const struct attempt *d = o->tried ? o : c; /* decisive when nothing conclusive */
 
-    if (c->tried && (c->ans.status == REV_REVOKED ||
-                     (c->ans.status == REV_GOOD && o->ans.status != REV_REVOKED)))
+    if (c->tried && c->ans.status == REV_GOOD)
         d = c;
-    if (o->tried && (o->ans.status == REV_REVOKED || o->ans.status == REV_GOOD))
+    if (o->tried && o->ans.status == REV_GOOD)
+        d = o;
+    if (c->tried && c->ans.status == REV_REVOKED)
+        d = c;
+    if (o->tried && o->ans.status == REV_REVOKED)
         d = o;
     res->status = d->ans.status;
     res->source = d->source;
@@ -212,7 +215,7 @@ void rev_check(struct rev_cache *cache, const struct ocsp_settings *s, X509 *cer
 {
     struct attempt o = {.ans.status = REV_FAILED}, c = {.ans.status = REV_FAILED};
     char *ocsp_url = rev_ocsp_url(cert);
-    char *crl_url = s->crl_fallback ? rev_crl_url(cert) : NULL;
+    char *crl_url = s->crl != OCSP_CRL_OFF ? rev_crl_url(cert) : NULL;
     struct rev_limits lim;
 
     memset(res, 0, sizeof(*res));
@@ -224,13 +227,14 @@ void rev_check(struct rev_cache *cache, const struct ocsp_settings *s, X509 *cer
     }
     if (ocsp_url)
         try_ocsp(cache, s, ocsp_url, cert, above, store, &lim, &o);
-    if (crl_url && o.ans.status != REV_GOOD && o.ans.status != REV_REVOKED)
+    if (crl_url && o.ans.status != REV_REVOKED &&
+        (s->crl == OCSP_CRL_ALWAYS || o.ans.status != REV_GOOD))
         try_crl(cache, s, crl_url, cert, above, store, &lim, &c);
     if (!o.tried && !c.tried) {
         res->status = REV_FAILED;
         res->no_pointer = true;
         snprintf(res->why, sizeof(res->why), "no http OCSP responder%s",
-                 s->crl_fallback ? " and no http CRL distribution point" : " (CRL fallback off)");
+                 s->crl != OCSP_CRL_OFF ? " and no http CRL distribution point" : " (CRL off)");
         goto out;
     }
     combine(&o, &c, res);

@@ -18,7 +18,7 @@ void ocsp_settings_defaults(struct ocsp_settings *s)
     s->mode = OCSP_MODE_SOFT;
     s->ocsp_timeout_ms = 3000;
     s->crl_timeout_ms = 5000;
-    s->crl_fallback = true;
+    s->crl = OCSP_CRL_FALLBACK;
     s->ocsp_max_bytes = 16 * 1024;
     s->crl_max_bytes = 8 * 1024 * 1024;
     s->skew_s = 300;
@@ -56,6 +56,24 @@ const char *ocsp_mode_name(enum ocsp_mode mode)
     return mode == OCSP_MODE_OFF ? "off" : mode == OCSP_MODE_HARD ? "hard" : "soft";
 }
 
+int ocsp_crl_parse(const char *text)
+{
+    if (!text)
+        return -1;
+    if (strcasecmp(text, "off") == 0)
+        return OCSP_CRL_OFF;
+    if (strcasecmp(text, "fallback") == 0)
+        return OCSP_CRL_FALLBACK;
+    if (strcasecmp(text, "always") == 0)
+        return OCSP_CRL_ALWAYS;
+    return -1;
+}
+
+const char *ocsp_crl_name(enum ocsp_crl crl)
+{
+    return crl == OCSP_CRL_OFF ? "off" : crl == OCSP_CRL_ALWAYS ? "always" : "fallback";
+}
+
 long ocsp_duration_ms(const char *text)
 {
     char *end;
@@ -68,6 +86,8 @@ long ocsp_duration_ms(const char *text)
         return -1;
     if (strcmp(end, "ms") == 0)
         ;
+    else if (strcmp(end, "m") == 0)
+        v *= 60000.0;
     else if (*end == '\0' || strcmp(end, "s") == 0)
         v *= 1000.0;
     else
@@ -137,6 +157,23 @@ enum ocsp_mode ocsp_settings_mode_for(const struct ocsp_settings *s, const char 
     return mode;
 }
 
+void ocsp_settings_effective(const struct ocsp_settings *s, const char *host,
+                             struct ocsp_settings *eff, char *source, size_t size)
+{
+    *eff = *s;
+    eff->overrides = NULL;
+    eff->noverrides = 0;
+    eff->policy = NULL;
+    snprintf(source, size, "defaults");
+    if (s->policy) {
+        ocsp_policy_source_apply(s->policy, host, eff, source, size);
+        return;
+    }
+    eff->mode = ocsp_settings_mode_for(s, host);
+    if (eff->mode != s->mode)
+        snprintf(source, size, "override for %.100s", host);
+}
+
 /* ---- the holder: refcounted snapshots ---- */
 
 struct snapshot {
@@ -157,6 +194,7 @@ struct ocsp_settings_holder {
 static void snapshot_unref(struct snapshot *snap)
 {
     if (snap && --snap->refs == 0) {
+        ocsp_policy_source_unref(snap->s.policy);
         ocsp_settings_clear(&snap->s);
         free(snap);
     }
@@ -173,6 +211,7 @@ static struct snapshot *snapshot_from(const struct ocsp_settings *src)
     snap->s = *src;
     snap->s.overrides = NULL;
     snap->s.noverrides = 0;
+    snap->s.policy = NULL;
     snap->refs = 1;
     for (size_t i = 0; i < src->noverrides; i++) {
         char spec[512];
@@ -201,7 +240,7 @@ static struct snapshot *load_policy(struct ocsp_settings_holder *h, char *err, s
         h->mtime = st.st_mtim;
         h->size = st.st_size;
     }
-    if (ocsp_policy_source_load(h->policy_path, &snap->s, err, errsize) < 0) {
+    if (!(snap->s.policy = ocsp_policy_source_load(h->policy_path, err, errsize))) {
         snapshot_unref(snap);
         return NULL;
     }
@@ -269,11 +308,15 @@ void ocsp_settings_holder_maybe_reload(struct ocsp_settings_holder *h)
         struct snapshot *snap = load_policy(h, err, sizeof(err));
 
         if (snap) {
+            struct ocsp_settings eff;
+            char src[128];
+
             snapshot_unref(h->cur);
             h->cur = snap;
-            si_info("policy %s reloaded: revocation=%s ocsp-timeout=%ums crl=%s overrides=%zu",
-                    h->policy_path, ocsp_mode_name(snap->s.mode), snap->s.ocsp_timeout_ms,
-                    snap->s.crl_fallback ? "fallback" : "off", snap->s.noverrides);
+            ocsp_settings_effective(&snap->s, NULL, &eff, src, sizeof(src));
+            si_info("policy %s reloaded: revocation=%s ocsp-timeout=%ums crl=%s",
+                    h->policy_path, ocsp_mode_name(eff.mode), eff.ocsp_timeout_ms,
+                    ocsp_crl_name(eff.crl));
         } else {
             si_error("policy %s not reloaded, keeping the previous settings: %s", h->policy_path,
                      err);

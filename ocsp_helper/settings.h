@@ -18,6 +18,8 @@
 #include <stddef.h>
 
 enum ocsp_mode { OCSP_MODE_OFF = 0, OCSP_MODE_SOFT = 1, OCSP_MODE_HARD = 2 };
+/* off: never; fallback: when OCSP gives no answer; always: also after a good OCSP answer */
+enum ocsp_crl { OCSP_CRL_OFF = 0, OCSP_CRL_FALLBACK = 1, OCSP_CRL_ALWAYS = 2 };
 
 struct ocsp_override {
     char *server_name; /* "a.example" exact, ".example" = example and any subdomain */
@@ -28,7 +30,7 @@ struct ocsp_settings {
     enum ocsp_mode mode;        /* default soft */
     unsigned ocsp_timeout_ms;   /* whole OCSP exchange including DNS; default 3000 */
     unsigned crl_timeout_ms;    /* whole CRL download including DNS; default 5000 */
-    bool crl_fallback;          /* default on */
+    enum ocsp_crl crl;          /* default fallback */
     bool check_intermediates;   /* default off */
     bool nonce;                 /* send an OCSP nonce; default off (CDN responders ignore it) */
     size_t ocsp_max_bytes;      /* default 16 KiB */
@@ -39,6 +41,7 @@ struct ocsp_settings {
     unsigned no_next_ttl_s;     /* cache time of answers without nextUpdate; default 600 */
     size_t noverrides;
     struct ocsp_override *overrides;
+    void *policy; /* set by the holder when a policy file is the source (policy_source.h) */
 };
 
 /* Fills defaults (no overrides). */
@@ -48,8 +51,11 @@ void ocsp_settings_clear(struct ocsp_settings *s);
 /* Parses "off|soft|hard"; -1 when invalid. */
 int ocsp_mode_parse(const char *text);
 const char *ocsp_mode_name(enum ocsp_mode mode);
+/* Parses "off|fallback|always"; -1 when invalid. */
+int ocsp_crl_parse(const char *text);
+const char *ocsp_crl_name(enum ocsp_crl crl);
 
-/* Parses "3s", "1500ms", "3" (seconds) into milliseconds (1..600000). -1 when invalid. */
+/* Parses "3s", "1500ms", "2m", "3" (seconds) into milliseconds (1..600000). -1 when invalid. */
 long ocsp_duration_ms(const char *text);
 
 /* Adds one override "NAME=MODE"; -1 with err when invalid. */
@@ -58,6 +64,14 @@ int ocsp_settings_add_override(struct ocsp_settings *s, const char *spec, char *
 
 /* The mode that applies to server name host (case-insensitive; the longest match wins). */
 enum ocsp_mode ocsp_settings_mode_for(const struct ocsp_settings *s, const char *host);
+
+/*
+ * The settings for one server name: a shallow copy of s (overrides and policy cleared) with the
+ * policy's or the overrides' revocation, ocsp-timeout and crl applied. source gets "defaults" or
+ * what applied. eff is only valid while s is held.
+ */
+void ocsp_settings_effective(const struct ocsp_settings *s, const char *host,
+                             struct ocsp_settings *eff, char *source, size_t size);
 
 /*
  * The live settings: the command-line ones, or those read from a policy file (when policy_path is

@@ -20,6 +20,8 @@ struct vctx {
     X509_STORE *tmpstore;      /* anchor taken from Squid's chain, when ours lacks it */
     X509_STORE *store;         /* the store the chain verified against */
     enum ocsp_mode mode;
+    struct ocsp_settings eff; /* settings for this server name */
+    char eff_source[128];     /* where they came from, for the log line */
     bool staple;
     const char *result; /* word for the log line */
     enum rev_source source;
@@ -219,7 +221,7 @@ static void check_revocation(struct validator *v, const struct ocsp_settings *s,
 
 static void log_line(struct vctx *x, const char *verdict, unsigned nerr, int64_t t0)
 {
-    char host[128] = "-", subj[256] = "-", serial[80] = "-", reason[480];
+    char host[128] = "-", subj[256] = "-", serial[80] = "-", reason[480], src[128];
 
     if (x->req.host)
         si_log_sanitize(host, sizeof(host), *x->req.host ? x->req.host : "-");
@@ -235,9 +237,10 @@ static void log_line(struct vctx *x, const char *verdict, unsigned nerr, int64_t
         BN_free(bn);
     }
     si_log_sanitize(reason, sizeof(reason), x->reason);
-    si_info("validation host=%s subject=\"%s\" serial=%s mode=%s%s source=%s result=%s "
-            "reason=\"%s\" verdict=%s errors=%u latency_ms=%lld",
-            host, subj, serial, ocsp_mode_name(x->mode), x->staple ? "(must-staple)" : "",
+    si_log_sanitize(src, sizeof(src), x->eff_source[0] ? x->eff_source : "-");
+    si_info("validation host=%s subject=\"%s\" serial=%s mode=%s%s settings=\"%s\" source=%s "
+            "result=%s reason=\"%s\" verdict=%s errors=%u latency_ms=%lld",
+            host, subj, serial, ocsp_mode_name(x->mode), x->staple ? "(must-staple)" : "", src,
             rev_source_name(x->source), x->result, reason, verdict, nerr,
             (long long)(fetch_now_ms() - t0));
 }
@@ -264,7 +267,8 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
         si_crtvd_reply_add(reply, "X509_V_ERR_APPLICATION_VERIFICATION", why, -1);
         goto done;
     }
-    x->mode = ocsp_settings_mode_for(s, x->req.host);
+    ocsp_settings_effective(s, x->req.host, &x->eff, x->eff_source, sizeof(x->eff_source));
+    x->mode = x->eff.mode;
     x->staple = rev_must_staple(x->certs[0]);
     if (x->staple && x->mode == OCSP_MODE_SOFT)
         x->mode = OCSP_MODE_HARD;
@@ -273,7 +277,7 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
         x->result = "off";
         snprintf(x->reason, sizeof(x->reason), "revocation checking is off for this server");
     } else {
-        check_revocation(v, s, x, reply);
+        check_revocation(v, &x->eff, x, reply);
     }
 done:
     verdict = reply->count ? "ERR" : "OK";

@@ -7,8 +7,13 @@
 #   int/ocsp.crt delegated responder with OCSPSigning EKU
 #   evil/        another root and responder (wrong signer); imp/ same name as int, other key
 #   req_*.der    OCSP requests; resp_*.der responses; *.crl DER CRLs (see the list at the end)
+# Environment: OCSP_PORT, CRL_PORT, DEAD_PORT (127.0.0.1 ports written into the leaves' AIA/CDP;
+# default 9, where nothing answers). Extra leaves for live tests: crlonly (CDP only), deadocsp
+# (AIA pointing at DEAD_PORT, CDP normal), nothing (neither pointer).
 set -eu
 D=$1
+OCSP_PORT=${OCSP_PORT:-9} CRL_PORT=${CRL_PORT:-9} DEAD_PORT=${DEAD_PORT:-9}
+export OCSP_PORT CRL_PORT DEAD_PORT
 rm -rf "$D"
 mkdir -p "$D"
 cd "$D"
@@ -45,8 +50,26 @@ extendedKeyUsage       = serverAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
 subjectAltName         = $ENV::SAN
-authorityInfoAccess    = OCSP;URI:http://127.0.0.1:9/ocsp
-crlDistributionPoints  = URI:http://127.0.0.1:9/int.crl
+authorityInfoAccess    = OCSP;URI:http://127.0.0.1:$ENV::OCSP_PORT/ocsp
+crlDistributionPoints  = URI:http://127.0.0.1:$ENV::CRL_PORT/int.crl
+[ v3_crlonly ]
+basicConstraints       = critical,CA:FALSE
+keyUsage               = critical,digitalSignature
+extendedKeyUsage       = serverAuth
+subjectAltName         = $ENV::SAN
+crlDistributionPoints  = URI:http://127.0.0.1:$ENV::CRL_PORT/int.crl
+[ v3_deadocsp ]
+basicConstraints       = critical,CA:FALSE
+keyUsage               = critical,digitalSignature
+extendedKeyUsage       = serverAuth
+subjectAltName         = $ENV::SAN
+authorityInfoAccess    = OCSP;URI:http://127.0.0.1:$ENV::DEAD_PORT/ocsp
+crlDistributionPoints  = URI:http://127.0.0.1:$ENV::CRL_PORT/int.crl
+[ v3_nothing ]
+basicConstraints       = critical,CA:FALSE
+keyUsage               = critical,digitalSignature
+extendedKeyUsage       = serverAuth
+subjectAltName         = $ENV::SAN
 [ v3_staple ]
 basicConstraints       = critical,CA:FALSE
 keyUsage               = critical,digitalSignature
@@ -84,6 +107,12 @@ issue int good v3_leaf DNS:good.test
 issue int revoked v3_leaf DNS:revoked.test
 issue int staple v3_staple DNS:staple.test
 issue int ocsp v3_ocsp DNS:ocsp.test
+issue int crlonly v3_crlonly DNS:crlonly.test
+issue int crlrev v3_crlonly DNS:crlrev.test
+issue int deadocsp v3_deadocsp DNS:deadocsp.test
+issue int nothing v3_nothing DNS:nothing.test
+CADIR=int openssl ca -config pki.cnf -revoke int/crlrev.crt -crl_reason keyCompromise \
+    -cert int/ca.crt -keyfile int/ca.key 2>/dev/null
 CADIR=int openssl ca -config pki.cnf -revoke int/revoked.crt -crl_reason keyCompromise \
     -cert int/ca.crt -keyfile int/ca.key 2>/dev/null
 # A leaf the responder has never heard of: signed by int, not in its index.
