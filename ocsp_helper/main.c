@@ -115,6 +115,7 @@ static void read_loop(struct pool *p, struct ocsp_settings_holder *holder)
 {
     struct si_helper_reader *r = si_helper_reader_new(STDIN_FILENO, MAX_BODY);
     struct si_helper_request req;
+    bool ids_seen = false; /* Squid runs us with concurrency >= 1 */
     char err[256];
 
     if (!r) {
@@ -127,9 +128,14 @@ static void read_loop(struct pool *p, struct ocsp_settings_holder *holder)
         if (st == SI_READ_EOF)
             break;
         ocsp_settings_holder_maybe_reload(holder);
+        ids_seen = ids_seen || req.has_id;
         if (st == SI_READ_BAD) {
-            si_warn("bad request from Squid: %s", err);
-            si_helper_reply_bh(STDOUT_FILENO, &req, "bad request: %s", err);
+            /* With IDs in use, a reply without one would be taken for channel 0 and could cost
+             * Squid the next real reply: only a request whose ID was read is answered. */
+            si_warn("bad request from Squid: %s%s", err,
+                    ids_seen && !req.has_id ? " (no ID: not answered)" : "");
+            if (req.has_id || !ids_seen)
+                si_helper_reply_bh(STDOUT_FILENO, &req, "bad request: %s", err);
             si_helper_request_clear(&req);
             continue;
         }

@@ -259,6 +259,7 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
         return "ERR";
     }
     x->result = "not-checked";
+    x->mode = s->mode;
     if (si_crtvd_parse(body, len, &x->req, x->reason, sizeof(x->reason)) < 0 || load_certs(x) < 0) {
         char why[sizeof(x->reason)];
 
