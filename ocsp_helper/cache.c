@@ -27,8 +27,16 @@ struct table {
     size_t count, max;
 };
 
+struct flight {
+    struct flight *next;
+    char *key;
+};
+
 struct rev_cache {
     struct table answers, crls, down;
+    pthread_mutex_t flock;
+    pthread_cond_t fcond;
+    struct flight *flights;
 };
 
 static void table_init(struct table *t, size_t max)
@@ -142,6 +150,15 @@ struct rev_cache *rev_cache_new(size_t max_entries)
     table_init(&c->answers, max_entries);
     table_init(&c->crls, max_entries / 16 + 1);
     table_init(&c->down, max_entries);
+    pthread_mutex_init(&c->flock, NULL);
+    {
+        pthread_condattr_t ca;
+
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&c->fcond, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     return c;
 }
 
@@ -152,6 +169,15 @@ void rev_cache_free(struct rev_cache *c)
     table_clear(&c->answers);
     table_clear(&c->crls);
     table_clear(&c->down);
+    while (c->flights) {
+        struct flight *f = c->flights;
+
+        c->flights = f->next;
+        free(f->key);
+        free(f);
+    }
+    pthread_cond_destroy(&c->fcond);
+    pthread_mutex_destroy(&c->flock);
     free(c);
 }
 
@@ -271,4 +297,57 @@ size_t rev_cache_count(struct rev_cache *c)
     n += c->crls.count;
     pthread_mutex_unlock(&c->crls.lock);
     return n;
+}
+
+static struct flight **flight_find(struct rev_cache *c, const char *key)
+{
+    struct flight **pp = &c->flights;
+
+    while (*pp && strcmp((*pp)->key, key) != 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+bool rev_cache_flight_begin(struct rev_cache *c, const char *key, long long deadline_ms)
+{
+    struct timespec ts = {.tv_sec = deadline_ms / 1000, .tv_nsec = (deadline_ms % 1000) * 1000000};
+    struct flight *f;
+    bool waited = false;
+
+    pthread_mutex_lock(&c->flock);
+    while (*flight_find(c, key)) {
+        waited = true;
+        if (pthread_cond_timedwait(&c->fcond, &c->flock, &ts) != 0)
+            break;
+    }
+    if (waited) {
+        pthread_mutex_unlock(&c->flock);
+        return false;
+    }
+    f = calloc(1, sizeof(*f));
+    if (f && !(f->key = strdup(key))) {
+        free(f);
+        f = NULL;
+    }
+    if (f) {
+        f->next = c->flights;
+        c->flights = f;
+    }
+    pthread_mutex_unlock(&c->flock);
+    return true; /* out of memory: lead without a record rather than fail */
+}
+
+void rev_cache_flight_end(struct rev_cache *c, const char *key)
+{
+    struct flight **pp, *f;
+
+    pthread_mutex_lock(&c->flock);
+    pp = flight_find(c, key);
+    if ((f = *pp)) {
+        *pp = f->next;
+        free(f->key);
+        free(f);
+    }
+    pthread_cond_broadcast(&c->fcond);
+    pthread_mutex_unlock(&c->flock);
 }

@@ -40,6 +40,14 @@ bool rev_cache_down(struct rev_cache *c, const char *name, time_t now, time_t *u
 /* Records a failure (starting or extending the backoff) or a success (clearing it). */
 void rev_cache_note(struct rev_cache *c, const char *name, bool ok, time_t now);
 
+/*
+ * Single flight: the first caller for key becomes the leader (returns true) and must call
+ * rev_cache_flight_end; later callers wait until the leader ends or deadline_ms
+ * (CLOCK_MONOTONIC ms) passes, then return false and look in the cache again.
+ */
+bool rev_cache_flight_begin(struct rev_cache *c, const char *key, long long deadline_ms);
+void rev_cache_flight_end(struct rev_cache *c, const char *key);
+
 /* Entry counts, for the benchmark and tests. */
 size_t rev_cache_count(struct rev_cache *c);
 

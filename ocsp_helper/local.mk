@@ -7,6 +7,7 @@ OCSP_CORE = \
 	ocsp_helper/fetch.c ocsp_helper/fetch.h \
 	ocsp_helper/ocsp_verify.c ocsp_helper/ocsp_verify.h \
 	ocsp_helper/cache.c ocsp_helper/cache.h \
+	ocsp_helper/chain_cache.c ocsp_helper/chain_cache.h \
 	ocsp_helper/revocation.c ocsp_helper/revocation.h \
 	ocsp_helper/validate.c ocsp_helper/validate.h
 
@@ -27,3 +28,8 @@ tests_unit_test_ocsp_verify_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) -lpthread
 
 TESTS += tests/unit/test_crtvd_request tests/unit/test_ocsp_verify
 EXTRA_DIST += tests/unit/ocsp_fixtures.sh
+
+# bench/ocsp_drive: the load driver bench/ocsp_bench.sh uses (built with make check).
+check_PROGRAMS += bench/ocsp_drive
+bench_ocsp_drive_SOURCES = bench/ocsp_drive.c
+EXTRA_DIST += bench/ocsp_bench.sh

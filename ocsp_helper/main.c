@@ -275,7 +275,8 @@ static int run(struct opts *o)
     pthread_cond_init(&p.cond, NULL);
     if (!tids || !(v.store = validator_store_new(o->ca_file, o->ca_dir, err, sizeof(err))) ||
         !(v.settings = ocsp_settings_holder_new(&o->s, o->policy, err, sizeof(err))) ||
-        !(v.cache = rev_cache_new((size_t)o->cache_entries))) {
+        !(v.cache = rev_cache_new((size_t)o->cache_entries)) ||
+        !(v.chains = chain_cache_new((size_t)o->cache_entries, 300))) {
         si_error("cannot start: %s", tids ? err : "out of memory");
         goto out;
     }
@@ -304,6 +305,7 @@ out:
         pthread_join(tids[i], NULL);
     free(tids);
     rev_cache_free(v.cache);
+    chain_cache_free(v.chains);
     ocsp_settings_holder_free(v.settings);
     X509_STORE_free(v.store);
     return rc;

@@ -91,6 +91,46 @@ out:
     ERR_clear_error();
 }
 
+/* A cached OCSP answer still usable at now. */
+static bool ocsp_cached(struct rev_cache *cache, const unsigned char *key, size_t keylen,
+                        const struct rev_limits *lim, struct attempt *at)
+{
+    time_t now = time(NULL);
+
+    if (rev_cache_answer_get(cache, key, keylen, now, &at->ans) &&
+        ((at->ans.status != REV_GOOD && at->ans.status != REV_UNKNOWN) ||
+         still_fresh(&at->ans, now, lim))) {
+        at->source = SRC_CACHE;
+        return true;
+    }
+    return false;
+}
+
+/* True (and at filled) when name failed recently and is in backoff. */
+static bool in_backoff(struct rev_cache *cache, const char *what, const char *name,
+                       struct attempt *at)
+{
+    time_t now = time(NULL), until;
+
+    if (!rev_cache_down(cache, name, now, &until))
+        return false;
+    at->ans.status = REV_FAILED;
+    snprintf(at->ans.why, sizeof(at->ans.why), "%s %.100s: failed recently, retried in %lds",
+             what, name, (long)(until - now));
+    at->source = SRC_CACHE;
+    return true;
+}
+
+/* "ocsp:" and the hex of the CertID DER, the single-flight key. */
+static void flight_key(const char *prefix, const unsigned char *der, size_t n, char *out,
+                       size_t size)
+{
+    size_t o = (size_t)snprintf(out, size, "%s", prefix);
+
+    for (size_t i = 0; i < n && o + 3 < size; i++, o += 2)
+        snprintf(out + o, size - o, "%02x", der[i]);
+}
+
 static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s, const char *url,
                      X509 *cert, STACK_OF(X509) *above, X509_STORE *store,
                      const struct rev_limits *lim, struct attempt *at)
@@ -98,8 +138,8 @@ static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s, con
     OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, sk_X509_value(above, 0));
     unsigned char *key = NULL;
     int keylen = id ? i2d_OCSP_CERTID(id, &key) : -1;
-    char hostport[300];
-    time_t now = time(NULL), until;
+    char hostport[300] = "", fkey[600];
+    bool lead;
 
     at->tried = true;
     if (keylen <= 0) {
@@ -107,26 +147,21 @@ static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s, con
         snprintf(at->ans.why, sizeof(at->ans.why), "OCSP: cannot compute the CertID");
         goto out;
     }
-    if (rev_cache_answer_get(cache, key, (size_t)keylen, now, &at->ans) &&
-        ((at->ans.status != REV_GOOD && at->ans.status != REV_UNKNOWN) ||
-         still_fresh(&at->ans, now, lim))) {
-        at->source = SRC_CACHE;
+    fetch_url_hostport(url, hostport, sizeof(hostport));
+    if (ocsp_cached(cache, key, (size_t)keylen, lim, at) || in_backoff(cache, "OCSP", hostport, at))
         goto out;
-    }
-    if (fetch_url_hostport(url, hostport, sizeof(hostport)) == 0 &&
-        rev_cache_down(cache, hostport, now, &until)) {
-        at->ans.status = REV_FAILED;
-        snprintf(at->ans.why, sizeof(at->ans.why),
-                 "OCSP %.80s: responder failed recently, retried in %lds", hostport,
-                 (long)(until - now));
-        at->source = SRC_CACHE;
+    flight_key("ocsp:", key, (size_t)keylen, fkey, sizeof(fkey));
+    lead = rev_cache_flight_begin(cache, fkey, fetch_now_ms() + s->ocsp_timeout_ms);
+    if (!lead &&
+        (ocsp_cached(cache, key, (size_t)keylen, lim, at) || in_backoff(cache, "OCSP", hostport, at)))
         goto out;
-    }
     ocsp_fetch(cache, s, url, id, above, store, lim, at);
     if (at->ans.status == REV_INVALID || at->ans.status == REV_STALE)
         at->ans.cache_until = time(NULL) + FAILURE_TTL;
     if (at->ans.status != REV_FAILED)
         rev_cache_answer_put(cache, key, (size_t)keylen, &at->ans);
+    if (lead)
+        rev_cache_flight_end(cache, fkey);
 out:
     OPENSSL_free(key);
     OCSP_CERTID_free(id);
@@ -152,37 +187,47 @@ static X509_CRL *crl_download(struct rev_cache *cache, const struct ocsp_setting
     return crl;
 }
 
+/* Judges cert against the cached CRL of url; true when that gave an answer. */
+static bool crl_cached(struct rev_cache *cache, const char *url, X509 *cert, STACK_OF(X509) *above,
+                       X509_STORE *store, const struct rev_limits *lim, struct attempt *at)
+{
+    time_t now = time(NULL);
+    X509_CRL *crl = rev_cache_crl_get(cache, url, now);
+
+    if (!crl)
+        return false;
+    rev_eval_crl(crl, cert, above, store, now, lim, &at->ans);
+    X509_CRL_free(crl);
+    at->source = SRC_CACHE;
+    /* anything else: gone stale since, or not this cert's CRL; fetch again */
+    return at->ans.status == REV_GOOD || at->ans.status == REV_REVOKED;
+}
+
 static void try_crl(struct rev_cache *cache, const struct ocsp_settings *s, const char *url,
                     X509 *cert, STACK_OF(X509) *above, X509_STORE *store,
                     const struct rev_limits *lim, struct attempt *at)
 {
-    time_t now = time(NULL), until;
-    X509_CRL *crl = rev_cache_crl_get(cache, url, now);
+    X509_CRL *crl = NULL;
+    char fkey[2100];
+    bool lead;
 
     at->tried = true;
-    if (crl) {
-        rev_eval_crl(crl, cert, above, store, now, lim, &at->ans);
-        at->source = SRC_CACHE;
+    if (crl_cached(cache, url, cert, above, store, lim, at) || in_backoff(cache, "CRL", url, at))
+        return;
+    snprintf(fkey, sizeof(fkey), "crl:%.2000s", url);
+    lead = rev_cache_flight_begin(cache, fkey, fetch_now_ms() + s->crl_timeout_ms);
+    if (!lead &&
+        (crl_cached(cache, url, cert, above, store, lim, at) || in_backoff(cache, "CRL", url, at)))
+        return;
+    if ((crl = crl_download(cache, s, url, at))) {
+        rev_eval_crl(crl, cert, above, store, time(NULL), lim, &at->ans);
         if (at->ans.status == REV_GOOD || at->ans.status == REV_REVOKED)
-            goto out;
-        X509_CRL_free(crl); /* gone stale since: fetch a new one */
-        crl = NULL;
+            rev_cache_crl_put(cache, url, crl,
+                              at->ans.next_update ? at->ans.next_update
+                                                  : time(NULL) + (time_t)s->no_next_ttl_s);
     }
-    if (rev_cache_down(cache, url, now, &until)) {
-        at->ans.status = REV_FAILED;
-        snprintf(at->ans.why, sizeof(at->ans.why), "CRL %.100s: failed recently, retried in %lds",
-                 url, (long)(until - now));
-        at->source = SRC_CACHE;
-        goto out;
-    }
-    if (!(crl = crl_download(cache, s, url, at)))
-        goto out;
-    rev_eval_crl(crl, cert, above, store, time(NULL), lim, &at->ans);
-    if (at->ans.status == REV_GOOD || at->ans.status == REV_REVOKED)
-        rev_cache_crl_put(cache, url, crl,
-                          at->ans.next_update ? at->ans.next_update
-                                              : time(NULL) + (time_t)s->no_next_ttl_s);
-out:
+    if (lead)
+        rev_cache_flight_end(cache, fkey);
     X509_CRL_free(crl);
 }
 

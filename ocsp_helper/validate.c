@@ -17,7 +17,8 @@ struct vctx {
     X509 *certs[SI_CRTVD_MAX_CERTS];
     STACK_OF(X509) *untrusted; /* certs[1..] as sent */
     STACK_OF(X509) *chain;     /* verified: leaf first */
-    X509_STORE *tmpstore;      /* anchor taken from Squid's chain, when ours lacks it */
+    X509_STORE *tmpstore;      /* owned: anchor from Squid's chain, or a chain cache hit's */
+    bool chain_cached;         /* chain and store came from the chain cache */
     X509_STORE *store;         /* the store the chain verified against */
     enum ocsp_mode mode;
     struct ocsp_settings eff; /* settings for this server name */
@@ -111,12 +112,41 @@ static int verify_with(struct vctx *x, X509_STORE *store, int *err)
     return ok && x->chain ? 0 : -1;
 }
 
+/* Certificates and chain from the chain cache, when this chain was verified recently. */
+static bool chain_from_cache(struct validator *v, struct vctx *x, unsigned char key[32])
+{
+    struct chain_hit hit;
+
+    if (!v->chains)
+        return false;
+    chain_cache_key(v->chains, &x->req, key);
+    if (!chain_cache_get(v->chains, key, time(NULL), &hit))
+        return false;
+    memcpy(x->certs, hit.certs, sizeof(hit.certs));
+    x->chain = hit.chain;
+    x->store = x->tmpstore = hit.store;
+    x->chain_cached = true;
+    return true;
+}
+
+static void chain_to_cache(struct validator *v, struct vctx *x, const unsigned char key[32])
+{
+    struct chain_hit hit = {.ncerts = x->req.ncerts, .chain = x->chain, .store = x->store};
+
+    if (!v->chains)
+        return;
+    memcpy(hit.certs, x->certs, sizeof(hit.certs));
+    chain_cache_put(v->chains, key, &hit, time(NULL));
+}
+
 /* Verifies the chain against our anchors; when Squid found no error, its own anchor will do. */
 static int verify_chain(struct validator *v, struct vctx *x)
 {
     X509 *top = x->certs[x->req.ncerts - 1];
     int e = 0;
 
+    if (x->chain_cached)
+        return 0;
     if (verify_with(x, v->store, &e) == 0)
         return 0;
     if (x->req.nerrors == 0 && x->req.ncerts > 1 && X509_check_issued(top, top) == X509_V_OK &&
@@ -202,11 +232,13 @@ static void check_one(struct validator *v, const struct ocsp_settings *s, struct
 }
 
 static void check_revocation(struct validator *v, const struct ocsp_settings *s, struct vctx *x,
-                             struct si_crtvd_reply *reply)
+                             const unsigned char key[32], struct si_crtvd_reply *reply)
 {
     int last;
 
-    if (verify_chain(v, x) < 0) {
+    if (!x->chain_cached && verify_chain(v, x) == 0)
+        chain_to_cache(v, x, key);
+    else if (!x->chain_cached) {
         x->result = x->mode == OCSP_MODE_HARD ? "undetermined-refused" : "undetermined";
         if (x->mode == OCSP_MODE_HARD && x->req.nerrors == 0)
             si_crtvd_reply_add(reply, "X509_V_ERR_OCSP_VERIFY_NEEDED", x->reason, 0);
@@ -252,6 +284,7 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
     struct vctx *x = calloc(1, sizeof(*x));
     const struct ocsp_settings *s = ocsp_settings_get(v->settings);
     const char *verdict;
+    unsigned char key[32];
 
     if (!x) {
         si_crtvd_reply_add(reply, "X509_V_ERR_OUT_OF_MEM", "validator out of memory", -1);
@@ -260,7 +293,8 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
     }
     x->result = "not-checked";
     x->mode = s->mode;
-    if (si_crtvd_parse(body, len, &x->req, x->reason, sizeof(x->reason)) < 0 || load_certs(x) < 0) {
+    if (si_crtvd_parse(body, len, &x->req, x->reason, sizeof(x->reason)) < 0 ||
+        (!chain_from_cache(v, x, key) && load_certs(x) < 0)) {
         char why[sizeof(x->reason)];
 
         snprintf(why, sizeof(why), "malformed validation request: %.400s", x->reason);
@@ -278,7 +312,7 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
         x->result = "off";
         snprintf(x->reason, sizeof(x->reason), "revocation checking is off for this server");
     } else {
-        check_revocation(v, &x->eff, x, reply);
+        check_revocation(v, &x->eff, x, key, reply);
     }
 done:
     verdict = reply->count ? "ERR" : "OK";

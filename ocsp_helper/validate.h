@@ -17,12 +17,14 @@
 #include <openssl/x509.h>
 
 #include "cache.h"
+#include "chain_cache.h"
 #include "crtvd_request.h"
 #include "settings.h"
 
 struct validator {
     X509_STORE *store;
     struct rev_cache *cache;
+    struct chain_cache *chains;
     struct ocsp_settings_holder *settings;
 };
 
