@@ -2,9 +2,10 @@
  * ocsp_drive: load driver for a Squid sslcrtvalidator_program (inspect-ocsp), speaking Squid's
  * framing with concurrency IDs, used by bench/ocsp_bench.sh.
  *
- *   ocsp_drive [-c INFLIGHT] -C NAME:COUNT:HOST:CERT[,CERT...] [-C ...] -- HELPER [ARGS...]
+ *   ocsp_drive [-c INFLIGHT] [-w WARM] -C NAME:COUNT:HOST:CERT[,CERT...] [-C ...] -- HELPER...
  *
- * Starts HELPER, sends the requests of all classes interleaved (at most INFLIGHT unanswered),
+ * Starts HELPER, first sends WARM requests of the first class one at a time (not measured:
+ * they fill the helper's caches), then sends the requests of all classes interleaved (at most INFLIGHT unanswered),
  * reads the replies (0x01-terminated, any order) and prints per class: count, OK/ERR/BH, and
  * latency mean/p50/p99/max in ms, then the overall rate. Exits 1 if a reply is missing or has an
  * unknown ID. Single-threaded (poll); owns everything it allocates; not a library.
@@ -135,6 +136,28 @@ static void report(struct cls *c)
            c->done ? c->lat[c->done - 1] : 0);
 }
 
+/* Sends n requests of class c one after the other and waits for each reply (not measured). */
+static void warm_up(int to, int from, const struct cls *c, long n)
+{
+    char buf[4096];
+
+    fcntl(to, F_SETFL, 0);
+    for (long i = 0; i < n; i++) {
+        char head[64];
+        int hl = snprintf(head, sizeof(head), "%ld cert_validate %zu ", 1000000000L + i, c->len);
+        ssize_t r;
+
+        if (write(to, head, (size_t)hl) != hl || write(to, c->body, c->len) != (ssize_t)c->len ||
+            write(to, "\n", 1) != 1)
+            exit(2);
+        while ((r = read(from, buf, sizeof(buf))) > 0 && !memchr(buf, '\x01', (size_t)r))
+            ;
+        if (r <= 0)
+            exit(2);
+    }
+    fcntl(to, F_SETFL, O_NONBLOCK);
+}
+
 /* Handles one reply "ID RESULT ..." (without its 0x01). */
 static int on_reply(char *r, struct req *reqs, long total, struct cls *cls)
 {
@@ -162,7 +185,7 @@ int main(int argc, char **argv)
 {
     static struct cls cls[MAX_CLASSES];
     int ncls = 0, opt, to, from;
-    long inflight = 32, total = 0, sent = 0, answered = 0;
+    long inflight = 32, total = 0, sent = 0, answered = 0, warm = 0;
     static char rbuf[1 << 20];
     size_t rlen = 0;
     char *wbuf = NULL;
@@ -172,16 +195,18 @@ int main(int argc, char **argv)
     long *left;
     pid_t pid;
 
-    while ((opt = getopt(argc, argv, "c:C:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:C:w:")) != -1) {
         if (opt == 'c')
             inflight = strtol(optarg, NULL, 10);
+        else if (opt == 'w')
+            warm = strtol(optarg, NULL, 10);
         else if (opt == 'C' && ncls < MAX_CLASSES)
             parse_class(optarg, &cls[ncls++]);
         else
             return 2;
     }
     if (optind >= argc || ncls == 0) {
-        fprintf(stderr, "usage: ocsp_drive [-c N] -C NAME:COUNT:HOST:CERT[,CERT] -- HELPER...\n");
+        fprintf(stderr, "usage: ocsp_drive [-c N] [-w N] -C NAME:COUNT:HOST:CERT[,CERT] -- HELPER...\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -192,6 +217,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < ncls; i++)
         left[i] = cls[i].count;
     pid = spawn(argv + optind, &to, &from);
+    warm_up(to, from, &cls[0], warm);
     t0 = now_ms();
     while (answered < total) {
         struct pollfd p[2] = {{.fd = from, .events = POLLIN}, {.fd = to, .events = 0}};

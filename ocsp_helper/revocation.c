@@ -121,6 +121,15 @@ static bool in_backoff(struct rev_cache *cache, const char *what, const char *na
     return true;
 }
 
+/* The concurrent query this request waited for gave nothing usable before the deadline. */
+static void waited_in_vain(struct attempt *at, const char *what, const char *name)
+{
+    at->ans.status = REV_FAILED;
+    at->source = what[0] == 'O' ? SRC_OCSP : SRC_CRL;
+    snprintf(at->ans.why, sizeof(at->ans.why), "%s %.60s: no answer within the deadline "
+             "(a concurrent query for the same certificate was still running)", what, name);
+}
+
 /* "ocsp:" and the hex of the CertID DER, the single-flight key. */
 static void flight_key(const char *prefix, const unsigned char *der, size_t n, char *out,
                        size_t size)
@@ -152,16 +161,18 @@ static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s, con
         goto out;
     flight_key("ocsp:", key, (size_t)keylen, fkey, sizeof(fkey));
     lead = rev_cache_flight_begin(cache, fkey, fetch_now_ms() + s->ocsp_timeout_ms);
-    if (!lead &&
-        (ocsp_cached(cache, key, (size_t)keylen, lim, at) || in_backoff(cache, "OCSP", hostport, at)))
+    if (!lead) { /* waited for another thread's query of the same CertID: never query twice */
+        if (!ocsp_cached(cache, key, (size_t)keylen, lim, at) &&
+            !in_backoff(cache, "OCSP", hostport, at))
+            waited_in_vain(at, "OCSP", hostport);
         goto out;
+    }
     ocsp_fetch(cache, s, url, id, above, store, lim, at);
     if (at->ans.status == REV_INVALID || at->ans.status == REV_STALE)
         at->ans.cache_until = time(NULL) + FAILURE_TTL;
     if (at->ans.status != REV_FAILED)
         rev_cache_answer_put(cache, key, (size_t)keylen, &at->ans);
-    if (lead)
-        rev_cache_flight_end(cache, fkey);
+    rev_cache_flight_end(cache, fkey);
 out:
     OPENSSL_free(key);
     OCSP_CERTID_free(id);
@@ -216,9 +227,11 @@ static void try_crl(struct rev_cache *cache, const struct ocsp_settings *s, cons
         return;
     snprintf(fkey, sizeof(fkey), "crl:%.2000s", url);
     lead = rev_cache_flight_begin(cache, fkey, fetch_now_ms() + s->crl_timeout_ms);
-    if (!lead &&
-        (crl_cached(cache, url, cert, above, store, lim, at) || in_backoff(cache, "CRL", url, at)))
+    if (!lead) {
+        if (!crl_cached(cache, url, cert, above, store, lim, at) && !in_backoff(cache, "CRL", url, at))
+            waited_in_vain(at, "CRL", url);
         return;
+    }
     if ((crl = crl_download(cache, s, url, at))) {
         rev_eval_crl(crl, cert, above, store, time(NULL), lim, &at->ans);
         if (at->ans.status == REV_GOOD || at->ans.status == REV_REVOKED)
@@ -226,8 +239,7 @@ static void try_crl(struct rev_cache *cache, const struct ocsp_settings *s, cons
                               at->ans.next_update ? at->ans.next_update
                                                   : time(NULL) + (time_t)s->no_next_ttl_s);
     }
-    if (lead)
-        rev_cache_flight_end(cache, fkey);
+    rev_cache_flight_end(cache, fkey);
     X509_CRL_free(crl);
 }
 
