@@ -80,6 +80,8 @@ static int share(const struct chain_hit *src, struct chain_hit *dst)
             goto fail;
         dst->certs[dst->ncerts++] = src->certs[i];
     }
+    if (!src->chain) /* parsed only, not verified */
+        return 0;
     if (!(dst->chain = X509_chain_up_ref(src->chain)) || !X509_STORE_up_ref(src->store))
         goto fail;
     dst->store = src->store;
@@ -177,7 +179,7 @@ void chain_cache_put(struct chain_cache *c, const unsigned char key[32], const s
                      time_t now)
 {
     struct centry *e = calloc(1, sizeof(*e));
-    time_t exp = earliest_expiry(hit->chain);
+    time_t exp = hit->chain ? earliest_expiry(hit->chain) : 0;
     size_t b = bucket(key);
 
     if (!e || share(hit, &e->hit) < 0) {
@@ -191,11 +193,20 @@ void chain_cache_put(struct chain_cache *c, const unsigned char key[32], const s
         e->until = exp;
     pthread_mutex_lock(&c->lock);
     for (struct centry **pp = &c->b[b]; *pp; pp = &(*pp)->next) {
-        if (memcmp((*pp)->key, key, 32) == 0) { /* a concurrent miss stored it first */
+        struct centry *old = *pp;
+
+        if (memcmp(old->key, key, 32) != 0)
+            continue;
+        if (old->hit.chain || !e->hit.chain) { /* a concurrent miss stored it first */
             pthread_mutex_unlock(&c->lock);
             entry_free(e);
             return;
         }
+        e->next = old->next; /* a verified chain replaces a parsed-only entry */
+        *pp = e;
+        pthread_mutex_unlock(&c->lock);
+        entry_free(old);
+        return;
     }
     if (c->count >= c->max)
         evict(c, now);

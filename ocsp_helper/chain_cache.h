@@ -4,7 +4,8 @@
  * Squid sends the same chain (as PEM) again for every connection to a server. Parsing PEM and
  * building the chain cost most of a cached validation under OpenSSL 3.0 (decoder locks), so the
  * parsed certificates, the verified chain and the store it verified against are kept for a few
- * minutes (never past the earliest notAfter in the chain). Failed verifications are not cached.
+ * minutes (never past the earliest notAfter in the chain). Failed verifications are not cached;
+ * an entry may hold parsed certificates only (chain NULL) until a verification fills it in.
  *
  * Ownership: get/put take and hand out their own references (X509_up_ref, X509_STORE_up_ref);
  * the caller frees what it gets with chain_hit_clear.
@@ -23,8 +24,8 @@
 struct chain_hit {
     X509 *certs[SI_CRTVD_MAX_CERTS]; /* as in the request, index = cert_N */
     size_t ncerts;
-    STACK_OF(X509) *chain; /* verified, leaf first */
-    X509_STORE *store;     /* what it verified against */
+    STACK_OF(X509) *chain; /* verified, leaf first; NULL: parsed only */
+    X509_STORE *store;     /* what it verified against (NULL with chain) */
 };
 
 struct chain_cache;

@@ -63,7 +63,10 @@ static void vctx_free(struct vctx *x)
     si_crtvd_request_free(&x->req);
 }
 
-static int load_certs(struct vctx *x)
+static void chain_to_cache(struct validator *v, struct vctx *x, const unsigned char key[32]);
+
+/* Parses the PEM certificates (and remembers them, parsed, in the chain cache). */
+static int load_certs(struct validator *v, struct vctx *x, const unsigned char key[32])
 {
     if (!(x->untrusted = sk_X509_new_null()))
         return -1;
@@ -80,6 +83,7 @@ static int load_certs(struct vctx *x)
         if (i > 0 && !sk_X509_push(x->untrusted, x->certs[i]))
             return -1;
     }
+    chain_to_cache(v, x, key);
     return 0;
 }
 
@@ -123,6 +127,13 @@ static bool chain_from_cache(struct validator *v, struct vctx *x, unsigned char 
     if (!chain_cache_get(v->chains, key, time(NULL), &hit))
         return false;
     memcpy(x->certs, hit.certs, sizeof(hit.certs));
+    if (!hit.chain) { /* parsed only: verification still to do */
+        if (!(x->untrusted = sk_X509_new_null()))
+            return true;
+        for (size_t i = 1; i < x->req.ncerts; i++)
+            sk_X509_push(x->untrusted, x->certs[i]);
+        return true;
+    }
     x->chain = hit.chain;
     x->store = x->tmpstore = hit.store;
     x->chain_cached = true;
@@ -294,7 +305,7 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
     x->result = "not-checked";
     x->mode = s->mode;
     if (si_crtvd_parse(body, len, &x->req, x->reason, sizeof(x->reason)) < 0 ||
-        (!chain_from_cache(v, x, key) && load_certs(x) < 0)) {
+        (!chain_from_cache(v, x, key) && load_certs(v, x, key) < 0)) {
         char why[sizeof(x->reason)];
 
         snprintf(why, sizeof(why), "malformed validation request: %.400s", x->reason);
