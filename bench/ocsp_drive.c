@@ -276,9 +276,15 @@ int main(int argc, char **argv)
 
     close(to);
     waitpid(pid, NULL, 0);
-    for (int i = 0; i < ncls; i++)
+    for (int i = 0; i < ncls; i++) {
         report(&cls[i]);
+        free(cls[i].body);
+        free(cls[i].lat);
+    }
     printf("total=%ld answered=%ld elapsed_ms=%.1f rate_per_s=%.1f\n", total, answered, elapsed,
            answered / (elapsed / 1e3));
+    free(wbuf);
+    free(reqs);
+    free(left);
     return answered == total ? 0 : 1;
 }
