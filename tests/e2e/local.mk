@@ -4,6 +4,7 @@
 # A test is tests/e2e/t_NAME.sh: exit 0 pass, 1 fail, 77 skip (never under CI=true).
 E2E_STAGE = $(abs_builddir)/tests/e2e/_stage
 E2E_TESTS = \
+	tests/e2e/t_lab_selftest.sh \
 	tests/e2e/t_squid_conf_parse.sh \
 	tests/e2e/t_bump_and_splice.sh
 
