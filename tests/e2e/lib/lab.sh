@@ -120,12 +120,33 @@ lab__on_exit() {
 
 # ---- ports and readiness --------------------------------------------------------------------
 
-# lab_free_port: print a TCP port free on 127.0.0.1 (kernel-chosen, never twice in one lab;
-# works in $(...) too: the ports handed out are remembered in $LAB_DIR/ports).
+# lab_free_port: print a TCP port free on 127.0.0.1, never twice in one lab (works in $(...)
+# too: the ports handed out are remembered in $LAB_DIR/ports). Chosen at random below the
+# kernel's ephemeral range, so that client connections (which take ephemeral ports) cannot
+# grab it before the service binds it.
 lab_free_port() {
     local p i
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        p=$("$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') || return 1
+        p=$("$PYTHON3" - <<'PY'
+import random, socket
+try:
+    lo = int(open('/proc/sys/net/ipv4/ip_local_port_range').read().split()[0])
+except (OSError, ValueError, IndexError):
+    lo = 32768
+for _ in range(200):
+    port = random.randint(10000, lo - 1) if lo > 11000 else 0
+    s = socket.socket()
+    try:
+        s.bind(('127.0.0.1', port))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+) || return 1
+        [ -n "$p" ] || return 1
         grep -qx "$p" "$LAB_DIR/ports" 2>/dev/null && continue
         echo "$p" >> "$LAB_DIR/ports"
         echo "$p"; return 0
