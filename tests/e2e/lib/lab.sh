@@ -188,9 +188,13 @@ lab_wait_log() {
 # lab_spawn NAME LOGFILE CMD...: start CMD in its own session (process group) in the
 # background, output to LOGFILE, pid in $LAB_RUN/NAME.pid; sets LAB_PID.
 lab_spawn() {
-    local name=$1 log=$2; shift 2
+    local name=$1 log=$2 jobctl=0; shift 2
+    # With job control on (an interactive shell), a background job leads its own process
+    # group and setsid would fork, leaving $! dead: turn it off for the spawn.
+    case $- in *m*) jobctl=1; set +m ;; esac
     setsid "$@" </dev/null >>"$log" 2>&1 &
     LAB_PID=$!
+    [ $jobctl -eq 0 ] || set -m
     echo "$LAB_PID" > "$LAB_RUN/$name.pid"
 }
 
