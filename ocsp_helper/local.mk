@@ -13,7 +13,8 @@ OCSP_CORE = \
 
 pkglibexec_PROGRAMS += ocsp_helper/inspect-ocsp
 ocsp_helper_inspect_ocsp_SOURCES = ocsp_helper/main.c $(OCSP_CORE)
-ocsp_helper_inspect_ocsp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+ocsp_helper_inspect_ocsp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
+	-DSI_DEFAULT_POLICY='"$(sysconfdir)/squid-inspect/policy.xml"'
 ocsp_helper_inspect_ocsp_LDADD = lib/libinspect.la $(OPENSSL_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test_crtvd_request tests/unit/test_ocsp_verify
