@@ -278,7 +278,7 @@ static void log_started(struct validator *v, const struct opts *o, long workers)
 
     ocsp_settings_effective(s, NULL, &eff, src, sizeof(src));
     si_info("started: %ld workers, settings from %s: revocation=%s ocsp-timeout=%ums crl=%s "
-            "crl-timeout=%ums intermediates=%s", workers, o->policy ? o->policy : "command line",
+            "crl-timeout=%ums intermediates=%s", workers, s->policy ? o->policy : "command line",
             ocsp_mode_name(eff.mode), eff.ocsp_timeout_ms, ocsp_crl_name(eff.crl),
             eff.crl_timeout_ms, eff.check_intermediates ? "yes" : "no");
     ocsp_settings_put(v->settings, s);
