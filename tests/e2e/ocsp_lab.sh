@@ -7,7 +7,6 @@
 #                                         <certificate-validation> policy (sets LAB_VALIDATOR)
 #   ocsp_start_rest                       the rest of the lab: ocsp, crl, origin, c-icap, squid
 #   ocsp_log_line NAME                    the validator's last log line for server NAME
-#   ocsp_time CMD...                      runs CMD; OCSP_ELAPSED_MS = how long it took
 
 # ocsp_add_leaf NAME EXT SAN [revoke]
 ocsp_add_leaf() {
@@ -65,13 +64,4 @@ ocsp_log_line() {
 ocsp_wait_line() {
     lab_wait_log "$LAB_CACHE_LOG" "validation host=${1//./\\.} " 10
     ocsp_log_line "$1"
-}
-
-ocsp_time() {
-    local t0
-    t0=$(lab__now_ms)
-    "$@"
-    local rc=$?
-    OCSP_ELAPSED_MS=$(( $(lab__now_ms) - t0 ))
-    return $rc
 }
