@@ -36,5 +36,5 @@ bench_ocsp_drive_SOURCES = bench/ocsp_drive.c
 EXTRA_DIST += bench/ocsp_bench.sh
 
 # End-to-end tests through Squid on the lab (tests/e2e/lib).
-TESTS += tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh
-EXTRA_DIST += tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh tests/e2e/ocsp_lab.sh
+TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh
+EXTRA_DIST += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh tests/e2e/ocsp_lab.sh
