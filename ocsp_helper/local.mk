@@ -33,7 +33,7 @@ EXTRA_DIST += tests/unit/ocsp_fixtures.sh
 # bench/ocsp_drive: the load driver bench/ocsp_bench.sh uses (built with make check).
 check_PROGRAMS += bench/ocsp_drive
 bench_ocsp_drive_SOURCES = bench/ocsp_drive.c
-EXTRA_DIST += bench/ocsp_bench.sh
+EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh
 
 # End-to-end tests through Squid on the lab (tests/e2e/lib).
 TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh
