@@ -28,3 +28,9 @@ clean-local-fuzz:
 		tests/fuzz/bin tests/fuzz/*.summary tests/fuzz/*.trs
 .PHONY: clean-local-fuzz
 
+# Regression tests for the fuzzers' findings (run by make check like every unit test).
+check_PROGRAMS += tests/unit/test_robust
+tests_unit_test_robust_SOURCES = tests/unit/test_robust.c
+tests_unit_test_robust_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_robust_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_robust
