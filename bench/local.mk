@@ -8,3 +8,6 @@ bench_certgen_load_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_certgen_load_LDADD = $(OPENSSL_LIBS)
 dist_noinst_SCRIPTS += bench/certgen-bench.sh
 EXTRA_DIST += bench/README
+
+# load and soak through the full stack (see bench/README): run by hand
+dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py
