@@ -10,4 +10,4 @@ dist_noinst_SCRIPTS += bench/certgen-bench.sh
 EXTRA_DIST += bench/README
 
 # load and soak through the full stack (see bench/README): run by hand
-dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py
+dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py bench/valgrind_helpers.sh

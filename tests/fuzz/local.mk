@@ -45,3 +45,5 @@ FAULT_TESTS = \
 	tests/e2e/t_fault_policy.sh
 TESTS += $(FAULT_TESTS)
 EXTRA_DIST += $(FAULT_TESTS) tests/e2e/fault_lab.sh tests/e2e/lib/faultd.py
+# root only (mounts tmpfs), never under CI: sudo make check TESTS=tests/e2e/t_fault_disk.sh
+EXTRA_DIST += tests/e2e/t_fault_disk.sh
