@@ -49,12 +49,8 @@ bool cg_forge_ip_literal(const char *name, unsigned char *ip, int *iplen)
 
 enum cg_key_type cg_forge_key_type(const struct si_crtd_request *req)
 {
-    EVP_PKEY *pub;
-    int id;
+    int id = req->ca_key ? EVP_PKEY_get_base_id(req->ca_key) : EVP_PKEY_RSA;
 
-    if (!req->origin || !(pub = X509_get0_pubkey(req->origin)))
-        return CG_KEY_RSA;
-    id = EVP_PKEY_get_base_id(pub);
     return (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) ? CG_KEY_RSA : CG_KEY_EC;
 }
 

@@ -299,7 +299,7 @@ Test(service, fresh_ec_key_per_certificate_is_cached_with_it)
     X509 *ca1, *ca2, *cb;
     EVP_PKEY *ka1, *ka2, *kb;
 
-    cr_assert_eq(fx_ca_make(&svc_ca, "Service CA", FX_RSA, 365), 0);
+    cr_assert_eq(fx_ca_make(&svc_ca, "Service CA", FX_EC, 365), 0);
     service_start(&svc, true);
     a = origin_body(&svc_ca, "a.test", NULL, &la);
     b = origin_body(&svc_ca, "b.test", NULL, &lb);

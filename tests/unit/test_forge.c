@@ -19,7 +19,7 @@ static void setup(void)
 {
     cr_assert_eq(fx_ca_make(&ca, "Fixture Inspection CA", FX_RSA, 3650), 0);
     /* Squid's "Not trusted by" CA: same key, own self-signed certificate. */
-    cr_assert_eq(fx_ca_make(&ca_untrusted, "Not trusted by \"Fixture Inspection CA\"", FX_EC, 3650), 0);
+    cr_assert_eq(fx_ca_make(&ca_untrusted, "Not trusted by \"Fixture Inspection CA\"", FX_RSA, 3650), 0);
     leaf_rsa = fx_key(FX_RSA);
     leaf_ec = fx_key(FX_EC);
     cr_assert(leaf_rsa && leaf_ec);
@@ -129,22 +129,22 @@ static const struct forge_case cases[] = {
      {.cn = "ec.test", .san = "DNS:ec.test", .key = FX_EC, .not_before = -3600,
       .not_after = 20 * DAY},
      "ec.test", NULL, false, false, SI_CRTD_SIGN_TRUSTED, "sha384", 90,
-     CG_KEY_EC, "ec.test", "DNS:ec.test", NULL, -3600, 20 * DAY, NID_sha384},
+     CG_KEY_RSA, "ec.test", "DNS:ec.test", NULL, -3600, 20 * DAY, NID_sha384},
     {"wildcard origin", ORIGIN,
      {.cn = "*.wild.test", .san = "DNS:*.wild.test,DNS:wild.test", .key = FX_EC,
       .not_before = -DAY * 2, .not_after = 60 * DAY},
      "a.wild.test", NULL, false, false, SI_CRTD_SIGN_TRUSTED, "sha256", 30,
-     CG_KEY_EC, "*.wild.test", "DNS:*.wild.test,DNS:wild.test", NULL, -DAY, 29 * DAY, NID_sha256},
+     CG_KEY_RSA, "*.wild.test", "DNS:*.wild.test,DNS:wild.test", NULL, -DAY, 29 * DAY, NID_sha256},
     {"origin with IP SANs", ORIGIN,
      {.cn = "10.9.8.7", .san = "IP:10.9.8.7,IP:2001:db8::7", .key = FX_EC, .not_before = -DAY,
       .not_after = 10 * DAY},
      "10.9.8.7", NULL, false, false, SI_CRTD_SIGN_TRUSTED, "sha256", 90,
-     CG_KEY_EC, "10.9.8.7", "IP Address:10.9.8.7,IP Address:2001:DB8:0:0:0:0:0:7", NULL, -DAY,
+     CG_KEY_RSA, "10.9.8.7", "IP Address:10.9.8.7,IP Address:2001:DB8:0:0:0:0:0:7", NULL, -DAY,
      10 * DAY, NID_sha256},
     {"origin without SAN, IP CN", ORIGIN,
      {.cn = "192.0.2.10", .key = FX_EC, .not_before = -DAY, .not_after = 10 * DAY},
      "192.0.2.10", NULL, false, false, SI_CRTD_SIGN_TRUSTED, "sha256", 90,
-     CG_KEY_EC, "192.0.2.10", "IP Address:192.0.2.10", NULL, -DAY, 10 * DAY, NID_sha256},
+     CG_KEY_RSA, "192.0.2.10", "IP Address:192.0.2.10", NULL, -DAY, 10 * DAY, NID_sha256},
     {"origin without SAN, DNS CN", ORIGIN,
      {.cn = "nosan.test", .key = FX_RSA, .not_before = -DAY, .not_after = 10 * DAY},
      "nosan.test", NULL, false, false, SI_CRTD_SIGN_TRUSTED, "sha256", 90,
@@ -153,7 +153,7 @@ static const struct forge_case cases[] = {
      {.cn = "real.test", .org = "Real", .san = "DNS:real.test,DNS:other.test", .key = FX_EC,
       .not_before = -DAY, .not_after = 10 * DAY},
      "real.test", "wanted.test", false, false, SI_CRTD_SIGN_TRUSTED, "sha256", 90,
-     CG_KEY_EC, "wanted.test", "DNS:wanted.test", "Real", -DAY, 10 * DAY, NID_sha256},
+     CG_KEY_RSA, "wanted.test", "DNS:wanted.test", "Real", -DAY, 10 * DAY, NID_sha256},
     {"no origin, IPv4 host", NO_ORIGIN, {0}, "127.0.0.1", NULL, false, false,
      SI_CRTD_SIGN_TRUSTED, "sha256", 90,
      CG_KEY_RSA, "127.0.0.1", "IP Address:127.0.0.1", NULL, -DAY, 89 * DAY, NID_sha256},
@@ -170,17 +170,17 @@ static const struct forge_case cases[] = {
      {.cn = "flags.test", .san = "DNS:flags.test", .key = FX_EC, .not_before = -DAY,
       .not_after = 5 * DAY},
      "flags.test", NULL, true, true, SI_CRTD_SIGN_TRUSTED, "sha256", 90,
-     CG_KEY_EC, "flags.test", "DNS:flags.test", NULL, -DAY, 89 * DAY, NID_sha256},
+     CG_KEY_RSA, "flags.test", "DNS:flags.test", NULL, -DAY, 89 * DAY, NID_sha256},
     {"expired origin stays expired", ORIGIN,
      {.cn = "old.test", .san = "DNS:old.test", .key = FX_EC, .not_before = -400 * DAY,
       .not_after = -10 * DAY},
      "old.test", NULL, false, false, SI_CRTD_SIGN_UNTRUSTED, "sha256", 90,
-     CG_KEY_EC, "old.test", "DNS:old.test", NULL, -100 * DAY, -10 * DAY, NID_sha256},
+     CG_KEY_RSA, "old.test", "DNS:old.test", NULL, -100 * DAY, -10 * DAY, NID_sha256},
     {"signSelf", ORIGIN,
      {.cn = "self.test", .san = "DNS:self.test", .key = FX_EC, .not_before = -DAY,
       .not_after = 10 * DAY},
      "self.test", NULL, false, false, SI_CRTD_SIGN_SELF, "sha256", 90,
-     CG_KEY_EC, "self.test", "DNS:self.test", NULL, -DAY, 10 * DAY, NID_sha256},
+     CG_KEY_RSA, "self.test", "DNS:self.test", NULL, -DAY, 10 * DAY, NID_sha256},
 };
 
 static void check_common(const struct forge_case *c, X509 *x, EVP_PKEY *leaf, const struct fx_ca *signer)
@@ -416,6 +416,25 @@ Test(forge, ca_expiring_before_origin_bounds_not_after)
     X509_free(x);
     X509_free(req.origin);
     fx_ca_free(&shortca);
+}
+
+Test(forge, leaf_key_type_follows_the_ca_not_the_origin)
+{
+    struct fx_ca ec_ca;
+    struct fx_origin ec = {.cn = "e.test", .key = FX_EC, .not_before = -DAY, .not_after = DAY};
+    struct si_crtd_request req = {.host = "e.test", .sign_hash = "sha256"};
+
+    req.ca_cert = ca.cert;
+    req.ca_key = ca.key;
+    req.origin = fx_origin_make(&ec, &ca);
+    cr_expect_eq(cg_forge_key_type(&req), CG_KEY_RSA, "RSA CA, EC origin: RSA leaf");
+    X509_free(req.origin);
+    cr_assert_eq(fx_ca_make(&ec_ca, "EC CA", FX_EC, 30), 0);
+    req.ca_cert = ec_ca.cert;
+    req.ca_key = ec_ca.key;
+    req.origin = NULL;
+    cr_expect_eq(cg_forge_key_type(&req), CG_KEY_EC, "EC CA: EC leaf");
+    fx_ca_free(&ec_ca);
 }
 
 Test(forge, ip_literal_detection)
