@@ -4,6 +4,7 @@
 # - with IDs, 190 validations of good.test are all answered before the 2 s OCSP deadline of
 #   the 10 deadocsp.test validations sent among them (a dead responder delays nobody else);
 #   soft mode passes those 10, hard mode refuses them;
+# - oversized, wrong-content-type and undecodable OCSP answers are refused (hard mode);
 # - without IDs (concurrency=0) replies come back in request order;
 # - garbage, a wrong request code and a malformed body get BH/ERR and the helper keeps serving.
 . "$(dirname "$0")/lib/lab.sh"
