@@ -16,6 +16,7 @@
 
 #include "cache.h"
 #include "chain_cache.h"
+#include "fetch.h"
 #include "ocsp_verify.h"
 #include "settings.h"
 
@@ -446,4 +447,31 @@ Test(chain_cache, parsed_only_entry_is_upgraded_by_a_verified_chain, .init = fix
     X509_STORE_free(store);
     X509_free(leaf);
     chain_cache_free(c);
+}
+
+Test(fetch, url_host_and_port)
+{
+    char hp[128];
+
+    cr_assert_eq(fetch_url_hostport("http://ocsp.example.com/", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "ocsp.example.com:80");
+    cr_assert_eq(fetch_url_hostport("http://127.0.0.1:8888/ocsp?x=1", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "127.0.0.1:8888");
+    cr_assert_eq(fetch_url_hostport("http://[::1]:8080/", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "::1:8080");
+    cr_assert_eq(fetch_url_hostport("https://ocsp.example.com/", hp, sizeof(hp)), -1);
+    cr_assert_eq(fetch_url_hostport("ldap://x/", hp, sizeof(hp)), -1);
+    cr_assert_eq(fetch_url_hostport("http://[::1/", hp, sizeof(hp)), -1);
+}
+
+Test(fetch, bad_url_is_refused_without_io)
+{
+    ASN1_VALUE *v = (ASN1_VALUE *)1;
+    char err[128];
+
+    cr_assert_eq(fetch_asn1("https://x/", NULL, NULL, NULL, NULL, ASN1_ITEM_rptr(X509_CRL), 1024,
+                            fetch_now_ms() + 1000, &v, err, sizeof(err)),
+                 FETCH_BADURL);
+    cr_assert_null(v);
+    cr_assert(strstr(err, "http://"), "%s", err);
 }
