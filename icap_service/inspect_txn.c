@@ -199,8 +199,9 @@ static void not_inspected(struct txn *t, const char *why)
     t->not_inspected = true;
 }
 
-/* Applies t->verdict now. Returns the CI_MOD_* code for the calling handler. */
-static int apply_verdict(struct txn *t, bool in_preview)
+/* Applies t->verdict now. Returns the CI_MOD_* code for the calling handler: in_preview for
+ * the preview handler, may_204 when the caller can return a 204 (not from inside io). */
+static int apply_verdict(struct txn *t, bool in_preview, bool may_204)
 {
     const struct si_sec_verdict *v = &t->verdict;
 
@@ -213,7 +214,7 @@ static int apply_verdict(struct txn *t, bool in_preview)
     if (v->action == SI_SEC_MODIFY)
         apply_header_mods(t);
     log_decision(t);
-    if (v->action == SI_SEC_ALLOW && !t->body_replaced) {
+    if (v->action == SI_SEC_ALLOW && !t->body_replaced && may_204) {
         if (in_preview)
             return CI_MOD_ALLOW204;
         if (ci_req_allow204(t->req) && !ci_req_sent_data(t->req))
@@ -237,7 +238,7 @@ int txn_preview(struct txn *t, char *data, int len)
         t->verdict.is_default = true;
         snprintf(t->verdict.reason, sizeof(t->verdict.reason), "no %s rules",
                  t->phase == SI_PHASE_REQUEST ? "request" : "response");
-        return apply_verdict(t, true);
+        return apply_verdict(t, true, true);
     }
     if (data && len > 0 && fifo_append(t, data, (size_t)len) < 0)
         return CI_MOD_ERROR;
@@ -257,7 +258,7 @@ int txn_preview(struct txn *t, char *data, int len)
         t->mode = MODE_BUFFER;
         return CI_MOD_CONTINUE;
     }
-    return apply_verdict(t, true);
+    return apply_verdict(t, true, true);
 }
 
 /* The body outgrew the inspection limit while buffering. */
@@ -274,7 +275,7 @@ static void overflow(struct txn *t)
         snprintf(why, sizeof(why), "too large to modify (more than %llu bytes)", t->limit);
         not_inspected(t, why);
     }
-    apply_verdict(t, false);
+    apply_verdict(t, false, false); /* inside io: stream, a 204 cannot be returned */
 }
 
 int txn_end_of_data(struct txn *t)
@@ -287,42 +288,53 @@ int txn_end_of_data(struct txn *t)
     if (evaluate_body(t, true, &undecodable) != SI_SEC_DECIDED)
         not_inspected(t, undecodable ? "cannot decode the body's Content-Encoding"
                                      : "the body was not available");
-    return apply_verdict(t, false);
+    return apply_verdict(t, false, true);
 }
 
-int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof)
+/* Output side of io: the page, or the FIFO once data flows. Returns bytes produced (>= 0). */
+static int produce(struct txn *t, char *wbuf, int *wlen)
 {
-    (void)iseof;
-    if (rbuf && rlen && *rlen > 0) {
-        if (t->mode == MODE_PAGE) {
-            /* discard: *rlen stays, all consumed */
-        } else if (t->mode == MODE_BUFFER && !t->decided) {
-            if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
-                return CI_ERROR;
-            t->total += (unsigned long long)*rlen;
-            if (t->total > t->limit)
-                overflow(t);
-        } else if (t->len - t->rpos >= ECHO_HIGH_WATER) {
-            *rlen = 0; /* let the output drain first */
-        } else if (fifo_append(t, rbuf, (size_t)*rlen) < 0) {
-            return CI_ERROR;
-        }
-    }
     if (!wbuf || !wlen)
-        return CI_OK;
+        return 0;
     if (t->mode == MODE_PAGE) {
         int n = t->page ? ci_membuf_read(t->page, wbuf, *wlen) : CI_EOF;
         *wlen = n > 0 ? n : CI_EOF;
-        return CI_OK;
+        return n > 0 ? n : 0;
     }
     size_t avail = t->len - t->rpos;
-    if (avail == 0 || t->mode == MODE_BUFFER) {
+    if (avail == 0 || t->mode == MODE_BUFFER || *wlen <= 0) {
         *wlen = t->eod && avail == 0 ? CI_EOF : 0;
-        return CI_OK;
+        return 0;
     }
     size_t n = avail < (size_t)*wlen ? avail : (size_t)*wlen;
     memcpy(wbuf, t->buf + t->rpos, n);
     t->rpos += n;
     *wlen = (int)n;
+    return (int)n;
+}
+
+int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof)
+{
+    (void)iseof;
+    int produced = produce(t, wbuf, wlen);
+
+    if (!rbuf || !rlen || *rlen <= 0)
+        return CI_OK;
+    if (t->mode == MODE_PAGE)
+        return CI_OK; /* discard: *rlen stays, all consumed */
+    if (t->mode == MODE_BUFFER && !t->decided) {
+        if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
+            return CI_ERROR;
+        t->total += (unsigned long long)*rlen;
+        if (t->total > t->limit)
+            overflow(t);
+        return CI_OK;
+    }
+    /* streaming: hold input back only while output is flowing and the FIFO is full enough,
+     * so that every call either consumes or produces (c-icap's deadlock guard) */
+    if (produced > 0 && t->len - t->rpos >= ECHO_HIGH_WATER)
+        *rlen = 0;
+    else if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
+        return CI_ERROR;
     return CI_OK;
 }
