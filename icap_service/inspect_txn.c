@@ -27,7 +27,7 @@
 #include "inspect_apply.h"
 #include "security.h"
 
-struct inspect_conf inspect_conf = {.log_allowed = true};
+struct inspect_conf inspect_conf = {.log_allowed = true, .max_hold = 60 * 1024};
 
 static atomic_ulong txn_counter;
 
@@ -111,6 +111,8 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     t->policy = policy;
     t->phase = ci_req_type(req) == ICAP_RESPMOD ? SI_PHASE_RESPONSE : SI_PHASE_REQUEST;
     t->limit = si_policy_settings(policy)->inspection_limit;
+    if (inspect_conf.max_hold && inspect_conf.max_hold < t->limit)
+        t->limit = inspect_conf.max_hold;
     snprintf(t->ref, sizeof(t->ref), "si-%lx-%x-%lu", (unsigned long)time(NULL),
              (unsigned)getpid(), (unsigned long)atomic_fetch_add(&txn_counter, 1) + 1);
     return t;
@@ -160,7 +162,7 @@ static int fifo_append(struct txn *t, const char *data, size_t n)
 
 /* Evaluates with the buffered body (complete or a prefix); decodes gzip/deflate if needed.
  * Returns the evaluation result; *undecodable is set when the body could not be decoded. */
-static enum si_sec_eval evaluate_body(struct txn *t, bool complete, bool *undecodable)
+static enum si_sec_eval evaluate_body(struct txn *t, bool complete, const char **undecodable)
 {
     struct si_sec_body b = {t->buf ? t->buf + t->rpos : (const unsigned char *)"",
                             t->len - t->rpos, complete};
@@ -168,13 +170,19 @@ static enum si_sec_eval evaluate_body(struct txn *t, bool complete, bool *undeco
     size_t declen = 0;
     enum si_sec_eval rc;
 
-    *undecodable = false;
+    *undecodable = NULL;
     if (t->encoding != SI_ENC_IDENTITY && b.len > 0) {
         if (!complete)
             return SI_SEC_NEED_BODY;
-        if (t->encoding == SI_ENC_UNSUPPORTED ||
-            si_decode(t->encoding, b.data, b.len, (size_t)t->limit, &dec, &declen) != SI_DECODE_OK) {
-            *undecodable = true;
+        /* the decoded body may be larger than what is held: cap it by the policy's limit */
+        size_t cap = (size_t)si_policy_settings(t->policy)->inspection_limit;
+        enum si_decode_rc drc = t->encoding == SI_ENC_UNSUPPORTED
+                                    ? SI_DECODE_ERROR
+                                    : si_decode(t->encoding, b.data, b.len, cap, &dec, &declen);
+        if (drc != SI_DECODE_OK) {
+            *undecodable = drc == SI_DECODE_TOO_LARGE
+                               ? "too large once decoded (inspection-limit)"
+                               : "cannot decode the body's Content-Encoding";
             return SI_SEC_NEED_BODY;
         }
         b.data = dec;
@@ -229,7 +237,7 @@ int txn_preview(struct txn *t, char *data, int len)
 {
     ci_request_t *req = t->req;
     bool all = !ci_req_hasbody(req) || ci_req_hasalldata(req);
-    bool undecodable = false;
+    const char *undecodable = NULL;
     enum si_sec_eval rc;
 
     extract_facts(t);
@@ -248,7 +256,7 @@ int txn_preview(struct txn *t, char *data, int len)
     else
         rc = si_security_evaluate(t->policy, t->phase, &t->facts, NULL, &t->verdict);
     if (rc == SI_SEC_NEED_BODY && undecodable)
-        not_inspected(t, "cannot decode the body's Content-Encoding");
+        not_inspected(t, undecodable);
     else if (rc == SI_SEC_NEED_BODY) {
         t->mode = MODE_BUFFER;
         return CI_MOD_CONTINUE;
@@ -264,7 +272,7 @@ int txn_preview(struct txn *t, char *data, int len)
 /* The body outgrew the inspection limit while buffering. */
 static void overflow(struct txn *t)
 {
-    bool undecodable;
+    const char *undecodable;
     char why[96];
 
     if (evaluate_body(t, false, &undecodable) != SI_SEC_DECIDED) {
@@ -280,14 +288,13 @@ static void overflow(struct txn *t)
 
 int txn_end_of_data(struct txn *t)
 {
-    bool undecodable;
+    const char *undecodable;
 
     t->eod = true;
     if (t->mode != MODE_BUFFER || t->decided)
         return CI_MOD_DONE;
     if (evaluate_body(t, true, &undecodable) != SI_SEC_DECIDED)
-        not_inspected(t, undecodable ? "cannot decode the body's Content-Encoding"
-                                     : "the body was not available");
+        not_inspected(t, undecodable ? undecodable : "the body was not available");
     return apply_verdict(t, false, true);
 }
 

@@ -27,7 +27,8 @@ cat > "$LAB_DIR/policy.xml" <<'XML'
 </policy>
 XML
 LAB_POLICY=$LAB_DIR/policy.xml
-LAB_CICAP_EXTRA="inspect.ReloadCheckInterval 1"
+LAB_CICAP_EXTRA="inspect.ReloadCheckInterval 1
+inspect.MaxHoldSize 0"
 lab_start_cicap || lab_fatal "c-icap did not start"
 lab_assert_eq "the lab runs the inspect service" inspect "$LAB_ICAP_SERVICE"
 SRV_LOG=$LAB_LOGS/cicap-server.log
@@ -80,6 +81,10 @@ lab_assert_log "exe block logged" "$SRV_LOG" 'rule=no-exe action=blocked reason=
 (head -c 200000 /dev/zero; echo EICAR-TEST-MARKER) | gzip -c > "$D/marker.gz"
 out=$(timeout 20 "${C[@]}" -resp http://dl.test/m.html -f "$D/marker.gz" -rhx 'Content-Encoding: gzip' -v 2>&1)
 lab_assert_match "gzip-encoded body decoded for a body rule" 'HTTP/1.1 403 Forbidden' "$out"
+
+(head -c 3000000 /dev/urandom; echo EICAR-TEST-MARKER) > "$D/late.bin"
+out=$(timeout 60 "${C[@]}" -resp http://dl.test/late.bin -f "$D/late.bin" -v 2>&1)
+lab_assert_match "a marker after 3 MB is found (whole body held, MaxHoldSize 0)" 'HTTP/1.1 403 Forbidden' "$out"
 
 head -c 52428800 /dev/urandom > "$D/big.bin"
 rm -f "$D/big.out"
