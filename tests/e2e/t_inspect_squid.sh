@@ -58,6 +58,13 @@ lab_assert_match "the origin got the whole POST body" "length=$(wc -c < "$D/c2.t
 lab_assert_log "monitor rule passes and logs" "$SRV_LOG" \
     'method=POST host=good.test path=/post rule=default action=allowed .*monitor="would have blocked by rule watch"'
 
+head -c 1000000 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 1000000 > "$D/upload.txt"
+code=$(lab_curl -o "$D/upload.out" -w '%{http_code}' --data-binary @"$D/upload.txt" "$(lab_url good.test /post)")
+lab_assert_eq "a 1 MB upload passes" 200 "$code"
+lab_assert_match "the origin got all of it" "sha256=$(sha256sum < "$D/upload.txt" | cut -d' ' -f1) length=1000000" "$(cat "$D/upload.out")"
+lab_assert_log "the upload is logged as not inspected, not as inspected" "$SRV_LOG" \
+    'REQMOD .*method=POST host=good.test path=/post rule=inspection-limit action=allowed \(not inspected\)'
+
 code=$(lab_curl -o "$D/exe.out" -w '%{http_code}' "$(lab_url good.test /exe)")
 lab_assert_eq "a .exe served as text/plain is blocked (magic bytes)" 403 "$code"
 lab_assert_log "exe block logged" "$SRV_LOG" 'RESPMOD .*path=/exe rule=no-exe action=blocked reason="file type exe'
