@@ -11,7 +11,7 @@ lab_init icap_inspect
 
 cat > "$LAB_DIR/policy.xml" <<'XML'
 <policy xmlns="urn:squid-inspect:policy:1">
-  <settings><inspection-limit size="4M" action="allow"/></settings>
+  <settings><inspection-limit size="4M" action="allow"/><block-page template="block.html"/></settings>
   <objects><domains id="bad">.blocked.test</domains></objects>
   <security-policy>
     <rule id="bad-sites" action="block" reason="Listed &lt;bad&gt; site"><host list="bad"/></rule>
@@ -26,6 +26,8 @@ cat > "$LAB_DIR/policy.xml" <<'XML'
   </security-policy>
 </policy>
 XML
+printf '<html><body><p>Custom page of the lab</p><table><tr><td>{{RULE}}</td></tr>\n<tr><td>{{URL}}</td></tr><tr><td>{{REASON}}</td></tr><tr><td>{{REF}}</td></tr></table></body></html>\n' \
+    > "$LAB_DIR/block.html"
 LAB_POLICY=$LAB_DIR/policy.xml
 LAB_CICAP_EXTRA="inspect.ReloadCheckInterval 1
 inspect.MaxHoldSize 0"
@@ -44,6 +46,7 @@ lab_assert_match "unmatched request: 204" 'ICAP/1.0 204' "$out"
 
 out=$(timeout 20 "${C[@]}" -req 'http://www.blocked.test/p?q=<script>' -hx 'Accept: text/html' -v 2>&1)
 lab_assert_match "blocked host: 403 replacement response" 'HTTP/1.1 403 Forbidden' "$out"
+lab_assert_match "block page comes from the policy's template" 'Custom page of the lab' "$out"
 lab_assert_match "block page names the rule" '<td>bad-sites</td>' "$out"
 lab_assert_match "block page escapes the URL" 'q=&lt;script&gt;' "$out"
 lab_assert_match "block page escapes the reason" 'Listed &lt;bad&gt; site' "$out"

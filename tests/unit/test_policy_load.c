@@ -29,6 +29,9 @@ Test(policy_load, example_policy_loads)
     cr_assert_eq(strlen(si_policy_digest(p)), 16);
     cr_assert_str_eq(si_policy_settings(p)->user_header, "X-Authenticated-User");
     cr_assert(si_policy_settings(p)->user_header_base64);
+    cr_assert_not_null(si_policy_block_html(p));
+    cr_assert(strstr(si_policy_block_html(p), "{{REF}}"));
+    cr_assert(strstr(si_policy_settings(p)->block_template, "/schema/examples/block.html"));
     cr_assert_eq(si_policy_settings(p)->inspection_limit, 10ull << 20);
     cr_assert(si_policy_ref(p) == p);
     si_policy_unref(p);
@@ -160,6 +163,8 @@ Test(policy_load, bad_values)
     ASSERT_FAILS_WITH("<objects><domains id=\"d\" file=\"lists/missing.txt\"/></objects>",
                       "cannot open");
     ASSERT_FAILS_WITH("<certificate-validation ocsp-timeout=\"0s\"/>", "ocsp-timeout");
+    ASSERT_FAILS_WITH("<settings><block-page template=\"missing.html\"/></settings>",
+                      "block-page: cannot read template");
 }
 
 Test(policy_load, several_errors_each_with_line)
