@@ -1,0 +1,137 @@
+/* strmatch.c: glob and PCRE2 patterns; see strmatch.h. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "strmatch.h"
+
+#include <ctype.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct si_strmatch {
+    enum si_strmatch_kind kind;
+    bool icase;
+    char *pattern;
+    pcre2_code *re;
+};
+
+struct si_strmatch *si_strmatch_new(enum si_strmatch_kind kind, const char *pattern, bool icase,
+                                    char *err, size_t errsize)
+{
+    struct si_strmatch *m = calloc(1, sizeof(*m));
+
+    if (!m || !(m->pattern = strdup(pattern))) {
+        snprintf(err, errsize, "out of memory");
+        free(m);
+        return NULL;
+    }
+    m->kind = kind;
+    m->icase = icase;
+    if (kind == SI_MATCH_REGEX) {
+        int ec;
+        PCRE2_SIZE off;
+        m->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                              icase ? PCRE2_CASELESS : 0, &ec, &off, NULL);
+        if (!m->re) {
+            PCRE2_UCHAR msg[160];
+            pcre2_get_error_message(ec, msg, sizeof(msg));
+            snprintf(err, errsize, "offset %zu: %s", (size_t)off, (char *)msg);
+            si_strmatch_free(m);
+            return NULL;
+        }
+        pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE); /* best effort */
+    }
+    return m;
+}
+
+void si_strmatch_free(struct si_strmatch *m)
+{
+    if (!m)
+        return;
+    pcre2_code_free(m->re);
+    free(m->pattern);
+    free(m);
+}
+
+const char *si_strmatch_pattern(const struct si_strmatch *m)
+{
+    return m->pattern;
+}
+
+enum si_strmatch_kind si_strmatch_kind(const struct si_strmatch *m)
+{
+    return m->kind;
+}
+
+static bool eqc(char a, char b, bool icase)
+{
+    return icase ? tolower((unsigned char)a) == tolower((unsigned char)b) : a == b;
+}
+
+/* Iterative glob with single-star backtracking: O(len * pattern) worst case, no recursion. */
+bool si_glob_match(const char *p, const char *s, size_t len, bool icase)
+{
+    size_t si = 0;
+    const char *star = NULL;
+    size_t star_si = 0;
+
+    while (si < len) {
+        if (*p == '*') {
+            star = ++p;
+            star_si = si;
+        } else if (*p && (*p == '?' || eqc(*p, s[si], icase))) {
+            p++;
+            si++;
+        } else if (star) {
+            p = star;
+            si = ++star_si;
+        } else {
+            return false;
+        }
+    }
+    while (*p == '*')
+        p++;
+    return *p == '\0';
+}
+
+static int run_re(const struct si_strmatch *m, const char *s, size_t len, size_t start,
+                  pcre2_match_data *md)
+{
+    return pcre2_match(m->re, (PCRE2_SPTR)s, len, start, 0, md, NULL);
+}
+
+bool si_strmatch_test(const struct si_strmatch *m, const char *subject, size_t len)
+{
+    if (!m || !subject)
+        return false;
+    if (m->kind == SI_MATCH_GLOB)
+        return si_glob_match(m->pattern, subject, len, m->icase);
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(m->re, NULL);
+    if (!md)
+        return false;
+    int rc = run_re(m, subject, len, 0, md);
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
+unsigned si_strmatch_count(const struct si_strmatch *m, const char *subject, size_t len,
+                           unsigned limit)
+{
+    unsigned n = 0;
+    size_t start = 0;
+
+    if (!m || !subject)
+        return 0;
+    if (m->kind == SI_MATCH_GLOB)
+        return si_glob_match(m->pattern, subject, len, m->icase) ? 1 : 0;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(m->re, NULL);
+    if (!md)
+        return 0;
+    while (n < limit && start <= len && run_re(m, subject, len, start, md) >= 0) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        n++;
+        start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+    }
+    pcre2_match_data_free(md);
+    return n;
+}

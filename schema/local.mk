@@ -1,0 +1,43 @@
+# schema/ and the policy modules of lib/ (owner: policy).
+# The RELAX NG schema is installed for xmllint and compiled into libinspect (lib/policy_load.c
+# validates against the same bytes), so the installed file and the loader never disagree.
+dist_pkgdata_DATA += schema/policy.rng
+schemaexamplesdir = $(pkgdatadir)/examples
+dist_schemaexamples_DATA = schema/examples/policy.xml
+schemaexampleslistsdir = $(pkgdatadir)/examples/lists
+dist_schemaexampleslists_DATA = schema/examples/lists/finance.txt
+
+lib_libinspect_la_SOURCES += \
+	lib/nameset.c lib/nameset.h \
+	lib/cidr.c lib/cidr.h \
+	lib/strmatch.c lib/strmatch.h \
+	lib/filetype.c lib/filetype.h \
+	lib/policy.h lib/security.h lib/policy_internal.h \
+	lib/policy_load.c lib/policy_objects.c lib/policy_rules.c lib/policy_secrules.c \
+	lib/policy_check.c lib/policy_query.c
+nodist_lib_libinspect_la_SOURCES = schema/policy_rng.c
+lib_libinspect_la_CFLAGS += $(PCRE2_CFLAGS) $(ZLIB_CFLAGS)
+lib_libinspect_la_LIBADD += $(PCRE2_LIBS) $(ZLIB_LIBS)
+CLEANFILES += schema/policy_rng.c
+
+schema/policy_rng.c: $(srcdir)/schema/policy.rng
+	$(AM_V_GEN){ echo '/* generated from schema/policy.rng by schema/local.mk: do not edit */'; \
+	  echo 'const char si_policy_rng[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $(srcdir)/schema/policy.rng; \
+	  echo ';'; \
+	  echo 'extern const unsigned long si_policy_rng_len;'; \
+	  echo 'const unsigned long si_policy_rng_len = sizeof(si_policy_rng) - 1;'; \
+	} > $@-t && mv $@-t $@
+
+# Unit tests of the policy modules.
+check_PROGRAMS += tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset
+tests_unit_test_policy_load_SOURCES = tests/unit/test_policy_load.c tests/unit/policy_fixture.h
+tests_unit_test_policy_load_CFLAGS = $(UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_policy_load_LDADD = $(UNIT_LDADD)
+tests_unit_test_policy_query_SOURCES = tests/unit/test_policy_query.c tests/unit/policy_fixture.h
+tests_unit_test_policy_query_CFLAGS = $(UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_policy_query_LDADD = $(UNIT_LDADD)
+tests_unit_test_nameset_SOURCES = tests/unit/test_nameset.c
+tests_unit_test_nameset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_nameset_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset

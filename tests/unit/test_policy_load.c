@@ -1,0 +1,189 @@
+/* Unit tests for the policy loader: schema errors as file:line, semantic checks, safety. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy_fixture.h"
+
+static char err[2048];
+
+#define ASSERT_FAILS_WITH(body, needle)                                                     \
+    do {                                                                                    \
+        struct si_policy *p_ = load_body(body, err, sizeof(err));                           \
+        cr_assert_null(p_, "policy should have been refused");                              \
+        cr_assert(strstr(err, needle), "error was: %s", err);                               \
+    } while (0)
+
+Test(policy_load, example_policy_loads)
+{
+    struct si_policy *p = si_policy_load(SRCDIR "/schema/examples/policy.xml", err, sizeof(err));
+    struct si_policy_stats st;
+
+    cr_assert_not_null(p, "%s", err);
+    si_policy_get_stats(p, &st);
+    cr_assert_eq(st.inspection_rules, 5);
+    cr_assert_eq(st.security_rules, 5);
+    cr_assert_eq(st.validation_overrides, 2);
+    cr_assert_eq(st.domain_names, 4);
+    cr_assert_eq(strlen(si_policy_digest(p)), 16);
+    cr_assert_str_eq(si_policy_settings(p)->user_header, "X-Authenticated-User");
+    cr_assert(si_policy_settings(p)->user_header_base64);
+    cr_assert_eq(si_policy_settings(p)->inspection_limit, 10ull << 20);
+    cr_assert(si_policy_ref(p) == p);
+    si_policy_unref(p);
+    si_policy_unref(p);
+}
+
+Test(policy_load, empty_policy_has_defaults)
+{
+    struct si_policy *p = load_body("", err, sizeof(err));
+    struct si_inspect_result r;
+
+    cr_assert_not_null(p, "%s", err);
+    cr_assert_eq(si_policy_inspection_decide(p, NULL, &r), SI_INSPECT_INSPECT);
+    cr_assert(r.is_default);
+    cr_assert_str_eq(si_policy_settings(p)->user_header, "X-Client-Username");
+    cr_assert_eq(si_policy_settings(p)->inspection_limit, 16ull << 20);
+    si_policy_unref(p);
+}
+
+Test(policy_load, not_well_formed_reports_line)
+{
+    ASSERT_FAILS_WITH("\n<objects>\n<network id=\"a\" cidr=\"10.0.0.0/8\">\n</objects>", "t.xml:4:");
+}
+
+Test(policy_load, schema_error_reports_line)
+{
+    ASSERT_FAILS_WITH("\n<https-inspection>\n<rule id=\"x\" action=\"maybe\"/>\n</https-inspection>",
+                      "t.xml:3:");
+    ASSERT_FAILS_WITH("<bogus/>", "t.xml:1:");
+}
+
+Test(policy_load, wrong_namespace_refused)
+{
+    const char *xml = "<policy><objects/></policy>";
+    cr_assert_null(si_policy_load_mem(xml, strlen(xml), "n.xml", NULL, err, sizeof(err)));
+    cr_assert(strstr(err, "n.xml:1:"), "%s", err);
+}
+
+Test(policy_load, doctype_and_entities_refused)
+{
+    const char *xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE policy [<!ENTITY a \"aaaaaaaa\">"
+                      "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>\n"
+                      "<policy xmlns=\"urn:squid-inspect:policy:1\"/>";
+    cr_assert_null(si_policy_load_mem(xml, strlen(xml), "d.xml", NULL, err, sizeof(err)));
+    cr_assert(strstr(err, "DOCTYPE declarations are not allowed"), "%s", err);
+    const char *ext = "<!DOCTYPE policy SYSTEM \"http://127.0.0.1:9/x.dtd\">"
+                      "<policy xmlns=\"urn:squid-inspect:policy:1\"/>";
+    cr_assert_null(si_policy_load_mem(ext, strlen(ext), "e.xml", NULL, err, sizeof(err)));
+    cr_assert(strstr(err, "DOCTYPE"), "%s", err);
+}
+
+Test(policy_load, unknown_reference)
+{
+    ASSERT_FAILS_WITH("<https-inspection>\n<rule id=\"r\" action=\"bypass\">"
+                      "<server-name list=\"nope\"/></rule></https-inspection>",
+                      "t.xml:2: unknown object 'nope'");
+}
+
+Test(policy_load, reference_of_wrong_kind)
+{
+    ASSERT_FAILS_WITH("<objects><users id=\"u\" names=\"a\"/></objects>\n"
+                      "<https-inspection><rule id=\"r\" action=\"bypass\">"
+                      "<server-name list=\"u\"/></rule></https-inspection>",
+                      "object 'u' (line 1) is a <users>");
+}
+
+Test(policy_load, duplicate_ids)
+{
+    ASSERT_FAILS_WITH("<https-inspection><rule id=\"r\" action=\"bypass\"><port>1</port></rule>\n"
+                      "<rule id=\"r\" action=\"inspect\"><port>2</port></rule></https-inspection>",
+                      "t.xml:2: duplicate https-inspection rule id 'r' (line 1)");
+    ASSERT_FAILS_WITH("<objects><users id=\"u\" names=\"a\"/>\n<groups id=\"u\" names=\"b\"/>"
+                      "</objects>", "t.xml:2: duplicate object id 'u'");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"s\" action=\"block\"><method>PUT</method></rule>\n"
+                      "<rule id=\"s\" action=\"block\"><method>GET</method></rule></security-policy>",
+                      "t.xml:2: duplicate security-policy rule id 's'");
+}
+
+Test(policy_load, unreachable_rules)
+{
+    ASSERT_FAILS_WITH("<https-inspection><rule id=\"all\" action=\"bypass\"/>\n"
+                      "<rule id=\"later\" action=\"inspect\"><port>443</port></rule>"
+                      "</https-inspection>",
+                      "t.xml:2: https-inspection rule 'later' can never match: rule 'all' (line 1)");
+    ASSERT_FAILS_WITH("<https-inspection><rule id=\"a\" action=\"bypass\">"
+                      "<server-name>.x.example y.example</server-name></rule>\n"
+                      "<rule id=\"b\" action=\"inspect\"><server-name>y.example</server-name>"
+                      "<port>443</port></rule></https-inspection>",
+                      "rule 'b' can never match");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"a\" action=\"block\"><host>x.example</host></rule>\n"
+                      "<rule id=\"b\" action=\"allow\"><host>x.example</host><method>GET</method></rule>"
+                      "</security-policy>",
+                      "t.xml:2: security-policy rule 'b' can never match");
+}
+
+Test(policy_load, reachable_rules_accepted)
+{
+    /* narrower first, broader later; a monitor rule does not hide later rules; other phase */
+    struct si_policy *p = load_body(
+        "<https-inspection><rule id=\"a\" action=\"bypass\"><server-name>y.example</server-name>"
+        "<port>443</port></rule><rule id=\"b\" action=\"inspect\"><server-name>y.example"
+        "</server-name></rule></https-inspection>"
+        "<security-policy><rule id=\"m\" action=\"block\" mode=\"monitor\"/>"
+        "<rule id=\"r\" action=\"block\"><response><file-type>exe</file-type></response></rule>"
+        "<rule id=\"q\" action=\"block\"><method>PUT</method></rule></security-policy>",
+        err, sizeof(err));
+    cr_assert_not_null(p, "%s", err);
+    si_policy_unref(p);
+}
+
+Test(policy_load, bad_values)
+{
+    ASSERT_FAILS_WITH("<objects><network id=\"n\" cidr=\"10.0.0.0/8 300.1.1.1\"/></objects>",
+                      "'300.1.1.1' is not an address or CIDR");
+    ASSERT_FAILS_WITH("<https-inspection><rule id=\"r\" action=\"bypass\"><port>0-5</port></rule>"
+                      "</https-inspection>", "not a port");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"block\"><path regex=\"a(\"/></rule>"
+                      "</security-policy>", "bad regular expression 'a('");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"block\"><response><file-type>exe doc"
+                      "</file-type></response></rule></security-policy>", "unknown file type 'doc'");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"redirect\"/></security-policy>",
+                      "needs location");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"modify\"/></security-policy>",
+                      "needs at least one of");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"block\"><add-header name=\"a\" "
+                      "value=\"b\"/></rule></security-policy>", "need action=\"modify\"");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"block\"><response><status>700"
+                      "</status></response></rule></security-policy>", "'700' is not an HTTP status");
+    ASSERT_FAILS_WITH("<objects><domains id=\"d\" file=\"lists/missing.txt\"/></objects>",
+                      "cannot open");
+    ASSERT_FAILS_WITH("<certificate-validation ocsp-timeout=\"0s\"/>", "ocsp-timeout");
+}
+
+Test(policy_load, several_errors_each_with_line)
+{
+    struct si_policy *p = load_body("<https-inspection>\n<rule id=\"a\" action=\"bypass\">"
+                                    "<source network=\"x\"/></rule>\n<rule id=\"b\" action=\"bypass\">"
+                                    "<user list=\"y\"/></rule></https-inspection>",
+                                    err, sizeof(err));
+    cr_assert_null(p);
+    cr_assert(strstr(err, "t.xml:2: unknown object 'x'"), "%s", err);
+    cr_assert(strstr(err, "\nt.xml:3: unknown object 'y'"), "%s", err);
+}
+
+Test(policy_load, missing_file)
+{
+    cr_assert_null(si_policy_load("/nonexistent/policy.xml", err, sizeof(err)));
+    cr_assert(strstr(err, "/nonexistent/policy.xml: cannot open"), "%s", err);
+    cr_assert_null(si_policy_load("/tmp", err, sizeof(err)));
+    cr_assert(strstr(err, "not a regular file"), "%s", err);
+}
+
+Test(policy_load, schema_file_validates_example_with_xmllint)
+{
+    int rc = system("xmllint --noout --relaxng " SRCDIR "/schema/policy.rng "
+                    SRCDIR "/schema/examples/policy.xml 2>/dev/null");
+    cr_assert_eq(rc, 0);
+}
