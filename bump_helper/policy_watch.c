@@ -17,7 +17,7 @@ struct bump_watch {
     struct stat sig;      /* of the file as last loaded (or last failed) */
     bool have_sig;
     time_t last_check;
-    char last_err[1024];
+    char last_err[2048];
 };
 
 static volatile sig_atomic_t reload_requested;
@@ -58,7 +58,7 @@ static bool same_file(const struct stat *a, const struct stat *b)
 
 static void load(struct bump_watch *w, const struct stat *st)
 {
-    char err[2048];
+    char err[1536];
     struct si_policy *p = si_policy_load(w->path, err, sizeof(err));
 
     w->sig = *st;
