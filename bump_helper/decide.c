@@ -64,6 +64,9 @@ int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,
     facts.user = req->field[BF_USER];
     facts.server_name = sni ? sni : host;
     facts.port = port;
+    snprintf(d->client, sizeof(d->client), "%s", facts.client_ip ? facts.client_ip : "-");
+    snprintf(d->user, sizeof(d->user), "%s", facts.user ? facts.user : "-");
+    snprintf(d->server, sizeof(d->server), "%s", facts.server_name ? facts.server_name : "-");
     si_policy_inspection_decide(p, &facts, &res);
     d->action = res.action;
     copy_token(d->rule, sizeof(d->rule), res.rule_id ? res.rule_id : "default");

@@ -31,6 +31,7 @@ enum bump_field { BF_CLIENT = 0, BF_USER, BF_SNI, BF_HOST, BF_PORT, BF_COUNT };
 
 struct bump_decision {
     enum si_inspect_action action;
+    char client[64], user[128], server[256]; /* for the decision log line ("-" when unknown) */
     char rule[128];
     char code[32];
     char reason[SI_POLICY_REASON_MAX + 160];
