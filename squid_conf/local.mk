@@ -1,0 +1,17 @@
+# squid_conf/: the Squid include fragment, the c-icap.conf lines and the script that renders
+# both from KEY=VALUE arguments with this build's installed paths as defaults.
+dist_pkgdata_DATA += squid_conf/squid-inspect.conf.in squid_conf/c-icap-inspect.conf.in
+pkgdata_SCRIPTS = squid_conf/render-squid-conf
+EXTRA_DIST += squid_conf/render-squid-conf.in
+CLEANFILES += squid_conf/render-squid-conf
+
+# Paths are substituted at make time so that "make prefix=..." and DESTDIR behave.
+squid_conf/render-squid-conf: $(srcdir)/squid_conf/render-squid-conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) squid_conf && rm -f $@ $@.tmp && \
+	sed -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
+	    -e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' \
+	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    -e 's|@localstatedir[@]|$(localstatedir)|g' \
+	    -e 's|@cicapmoddir[@]|$(cicapmoddir)|g' \
+	    $(srcdir)/squid_conf/render-squid-conf.in > $@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@

@@ -1,0 +1,38 @@
+# tests/e2e: end-to-end tests on the lab of tests/e2e/lib (real Squid, c-icap, openssl, a TLS
+# origin, all on 127.0.0.1). Before they run, `make check` stages an install of the whole
+# project under tests/e2e/_stage (check_DATA), which the tests use through E2E_* variables.
+# A test is tests/e2e/t_NAME.sh: exit 0 pass, 1 fail, 77 skip (never under CI=true).
+E2E_STAGE = $(abs_builddir)/tests/e2e/_stage
+E2E_TESTS = \
+	tests/e2e/t_squid_conf_parse.sh \
+	tests/e2e/t_bump_and_splice.sh
+
+TESTS += $(E2E_TESTS)
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = bash
+AM_TESTS_ENVIRONMENT = \
+	E2E_PREFIX='$(E2E_STAGE)$(prefix)'; \
+	E2E_PKGLIBEXECDIR='$(E2E_STAGE)$(pkglibexecdir)'; \
+	E2E_PKGDATADIR='$(E2E_STAGE)$(pkgdatadir)'; \
+	E2E_CICAPMODDIR='$(E2E_STAGE)$(cicapmoddir)'; \
+	E2E_BINDIR='$(E2E_STAGE)$(bindir)'; \
+	E2E_SRCDIR='$(abs_top_srcdir)'; \
+	SQUID='$(SQUID)'; CICAP='$(CICAP)'; OPENSSL='$(OPENSSL_BIN)'; PYTHON3='$(PYTHON3)'; \
+	export E2E_PREFIX E2E_PKGLIBEXECDIR E2E_PKGDATADIR E2E_CICAPMODDIR E2E_BINDIR E2E_SRCDIR; \
+	[ -n "$$SQUID" ] && export SQUID || unset SQUID; \
+	[ -n "$$CICAP" ] && export CICAP || unset CICAP; \
+	[ -n "$$OPENSSL" ] && export OPENSSL || unset OPENSSL; \
+	[ -n "$$PYTHON3" ] && export PYTHON3 || unset PYTHON3;
+
+# Restaged whenever anything `make install` installs (automake's PROGRAMS, LTLIBRARIES,
+# SCRIPTS, DATA) or the Makefile changed, so the tests never see a stale install.
+check_DATA += tests/e2e/_stage.stamp
+tests/e2e/_stage.stamp: $(PROGRAMS) $(LTLIBRARIES) $(SCRIPTS) $(DATA) Makefile
+	$(AM_V_GEN)rm -rf '$(E2E_STAGE)' && \
+	$(MAKE) $(AM_MAKEFLAGS) install DESTDIR='$(E2E_STAGE)' >/dev/null && \
+	touch $@
+CLEANFILES += tests/e2e/_stage.stamp
+
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/README \
+	tests/e2e/lib/lab.sh tests/e2e/lib/lab-services.sh tests/e2e/lib/lab-client.sh \
+	tests/e2e/lib/mkpki.sh tests/e2e/lib/origin.py tests/e2e/lib/ocspd.py

@@ -1,0 +1,45 @@
+#!/bin/bash
+# t_squid_conf_parse.sh: the rendered squid-inspect.conf fragment, included in an admin's
+# squid.conf, passes `squid -k parse` with no error or warning, with and without a validator;
+# render-squid-conf refuses unknown keys; the c-icap lines render.
+. "$(dirname "$0")/lib/lab.sh"
+lab_require "$SQUID" "$OPENSSL" "$PYTHON3"
+lab_init squid_conf_parse
+lab_pki || lab_fatal "PKI generation failed"
+# No process is started: ports only need to be numbers here.
+LAB_ORIGIN_PORT=$(lab_free_port) LAB_ORIGIN_PLAIN_PORT=$(lab_free_port) LAB_ICAP_PORT=$(lab_free_port)
+
+check_parse() { # DESC KEY=VALUE...
+    local desc=$1 out rc bad; shift
+    lab_squid_conf "$@" || { lab_fail "$desc: could not write the configuration"; return; }
+    out=$(lab_squid_parse); rc=$?
+    printf '%s\n' "$out" > "$LAB_LOGS/parse-$LAB_PASSES.log"
+    lab_assert_eq "$desc: squid -k parse exit status" 0 "$rc"
+    bad=$(printf '%s\n' "$out" | grep -E 'ERROR|FATAL|WARNING|Bungled|UPGRADE' | head -n3)
+    lab_assert_eq "$desc: no error or warning from squid -k parse" "" "$bad"
+}
+
+certgen=/usr/lib/squid/security_file_certgen
+check_parse "with a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=$certgen
+lab_assert_match "validator line present, ttl= and cache= before the program" \
+    "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen\$" "$(cat "$LAB_SQUID_FRAGMENT")"
+lab_assert_match "ssl_bump rules in order: peek, terminate, splice, bump" \
+    'peek inspect_step1 terminate inspect_terminate splice inspect_bypass bump all' \
+    "$(awk '$1 == "ssl_bump" {printf "%s %s ", $2, $3}' "$LAB_SQUID_FRAGMENT")"
+lab_assert_match "certgen children fail per request on persistent overload" \
+    '^sslcrtd_children .*queue-size=[0-9]+ on-persistent-overload=ERR' "$(cat "$LAB_SQUID_FRAGMENT")"
+
+check_parse "without a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=
+lab_assert_no_log "no validator line when VALIDATOR_PROGRAM is empty" "$LAB_SQUID_FRAGMENT" \
+    '^sslcrtvalidator'
+lab_assert_no_log "no token left unrendered" "$LAB_SQUID_FRAGMENT" '@[A-Z_]+@'
+
+if lab__render NO_SUCH_KEY=1 >/dev/null 2>&1; then
+    lab_fail "render-squid-conf accepted an unknown key"
+else
+    lab_pass "render-squid-conf refuses an unknown key"
+fi
+cicap=$(lab__render --cicap CICAP_MODULE=/x/srv_inspect.so POLICY_FILE=/x/policy.xml)
+lab_assert_match "c-icap lines load the service" '^Service inspect /x/srv_inspect\.so$' "$cicap"
+lab_assert_match "c-icap lines set the policy file" '^inspect\.PolicyFile /x/policy\.xml$' "$cicap"
+lab_done
