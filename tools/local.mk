@@ -11,3 +11,8 @@ tools_inspect_ctl_LDADD = lib/libinspect.la $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 dist_man_MANS = tools/inspect-ctl.1
 EXTRA_DIST += tools/install-deps
 include $(top_srcdir)/bump_helper/local.mk
+
+# End-to-end tests of the inspection decisions (they run on the lab of tests/e2e/lib).
+INSPECT_E2E = tests/e2e/t_inspect_policy.sh
+TESTS += $(INSPECT_E2E)
+EXTRA_DIST += $(INSPECT_E2E)
