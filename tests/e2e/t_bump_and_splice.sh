@@ -40,8 +40,10 @@ lab_assert_eq "bypass.test fingerprint through the proxy equals the origin's" \
 # --- what Squid logged ---
 lab_assert_log "access log: good.test bumped" "$LAB_ACCESS_LOG" \
     'GET https://good\.test:[0-9]+/echo .* bump=bump sni="good\.test"'
+# The status of a finished tunnel is 200 or, when Squid sees the close as an error, 500
+# (Squid 5.7, timing-dependent): only the splice itself is asserted.
 lab_assert_log "access log: bypass.test spliced as a tunnel" "$LAB_ACCESS_LOG" \
-    'TCP_TUNNEL/200 .*CONNECT bypass\.test:[0-9]+ .* bump=splice sni="bypass\.test"'
+    'TCP_TUNNEL/[0-9]+ .*CONNECT bypass\.test:[0-9]+ .* bump=splice sni="bypass\.test"'
 lab_assert_no_log "access log: bypass.test never decrypted" "$LAB_ACCESS_LOG" 'https://bypass\.test'
 lab_assert_log "origin saw good.test by SNI from the proxy" "$LAB_LOGS/origin.log" \
     'sni=good\.test cert=good .*"GET /echo HTTP/1.1" 200'

@@ -31,8 +31,9 @@
 # Thread-safety: none needed; one lab per shell, any number of labs per machine.
 
 LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-: "${SQUID:=squid}" "${CICAP:=c-icap}" "${OPENSSL:=openssl}" "${PYTHON3:=/usr/bin/python3}" "${CURL:=curl}"
-[ -x "$SQUID" ] || [ -n "$(command -v "$SQUID" 2>/dev/null)" ] || { [ -x /usr/sbin/squid ] && SQUID=/usr/sbin/squid; }
+# Squid lives in /usr/sbin, often not in a normal user's PATH.
+[ -n "${SQUID:-}" ] || SQUID=$(command -v squid 2>/dev/null || echo /usr/sbin/squid)
+: "${CICAP:=c-icap}" "${OPENSSL:=openssl}" "${PYTHON3:=/usr/bin/python3}" "${CURL:=curl}"
 if [ -n "${E2E_PREFIX:-}" ]; then
     : "${E2E_PKGLIBEXECDIR:=$E2E_PREFIX/libexec/squid-inspect}"
     : "${E2E_PKGDATADIR:=$E2E_PREFIX/share/squid-inspect}"
@@ -158,6 +159,15 @@ lab_spawn() {
     echo "$LAB_PID" > "$LAB_RUN/$name.pid"
 }
 
+# lab__alive PID: the process exists and is not a zombie. A lab started by a shell that has
+# exited (tools/demo) leaves its processes to PID 1, which may never reap them.
+lab__alive() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    case $state in Z*) return 1 ;; esac
+    return 0
+}
+
 # lab_stop NAME [SECONDS=10]: TERM the process, wait for it, then KILL whatever is left of
 # its process group (Squid's kids and helpers, c-icap's children).
 lab_stop() {
@@ -168,10 +178,10 @@ lab_stop() {
     case $pid in ''|*[!0-9]*) return 0 ;; esac
     kill -TERM "$pid" 2>/dev/null || { kill -KILL -- "-$pid" 2>/dev/null; return 0; }
     end=$(( $(lab__now_ms) + secs * 1000 ))
-    while kill -0 "$pid" 2>/dev/null && [ "$(lab__now_ms)" -lt $end ]; do sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then lab_log "$name ($pid) ignored TERM for ${secs}s: KILL"; fi
+    while lab__alive "$pid" && [ "$(lab__now_ms)" -lt $end ]; do sleep 0.1; done
+    if lab__alive "$pid"; then lab_log "$name ($pid) ignored TERM for ${secs}s: KILL"; fi
     kill -KILL -- "-$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
     return 0
 }
 
