@@ -68,6 +68,8 @@ struct si_policy_settings {
     const char *block_template;/* absolute path of the HTML template, or NULL for the built-in */
 };
 const struct si_policy_settings *si_policy_settings(const struct si_policy *p);
+/* Text of the <block-page template="..."> file read at load time, or NULL (built-in page). */
+const char *si_policy_block_html(const struct si_policy *p);
 
 /* ---------------- <https-inspection> ---------------- */
 enum si_inspect_action {

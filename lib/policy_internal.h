@@ -99,15 +99,6 @@ struct status_range {
     int lo, hi;
 };
 
-enum mod_type { MOD_ADD_HEADER, MOD_SET_HEADER, MOD_REMOVE_HEADER, MOD_SET_QUERY, MOD_REPLACE_BODY };
-
-struct mod_action {
-    enum mod_type type;
-    bool on_response;
-    char *name;  /* header / query parameter / text to find */
-    char *value; /* value / replacement */
-};
-
 struct sec_side {
     struct header_cond *headers;
     size_t nheaders;
@@ -135,8 +126,10 @@ struct sec_rule {
     char **ctypes;
     size_t nctypes;
     unsigned filetypes;
-    struct mod_action *mods;
+    struct si_sec_mod *mods;
     size_t nmods;
+    bool needs_body; /* body-match, file-type or body-size conditions */
+    bool uses_body;  /* needs_body or replace-body */
     struct ckey *keys;
     size_t nkeys;
 };
@@ -148,6 +141,7 @@ struct si_policy {
     char digest[17];
     struct si_policy_settings settings;
     char *user_header, *groups_header, *block_template;
+    char *block_html; /* template text, NULL = built-in */
     struct pobj **objs;
     size_t nobjs;
     enum si_inspect_action insp_default;

@@ -308,6 +308,7 @@ void si_policy_unref(struct si_policy *p)
     free(p->user_header);
     free(p->groups_header);
     free(p->block_template);
+    free(p->block_html);
     free(p->source);
     free(p->base_dir);
     free(p);
@@ -326,6 +327,11 @@ const char *si_policy_source(const struct si_policy *p)
 const struct si_policy_settings *si_policy_settings(const struct si_policy *p)
 {
     return &p->settings;
+}
+
+const char *si_policy_block_html(const struct si_policy *p)
+{
+    return p->block_html;
 }
 
 void si_policy_get_stats(const struct si_policy *p, struct si_policy_stats *out)

@@ -92,6 +92,25 @@ char *pl_path_resolve(const struct si_policy *p, const char *file)
     return out;
 }
 
+/* Reads a block-page template (at most 64 KiB, no NUL bytes). */
+static char *read_template(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = malloc(65537);
+    size_t n = 0;
+
+    if (f && buf)
+        n = fread(buf, 1, 65537, f);
+    if (f)
+        fclose(f);
+    if (!f || !buf || n == 0 || n > 65536 || memchr(buf, '\0', n)) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 int pl_compile_settings(struct load_ctx *lc, xmlNodePtr sec)
 {
     struct si_policy *p = lc->p;
@@ -123,12 +142,11 @@ int pl_compile_settings(struct load_ctx *lc, xmlNodePtr sec)
             p->block_template = t ? pl_path_resolve(p, t) : NULL;
             p->settings.block_template = p->block_template;
             free(t);
-            FILE *f = p->block_template ? fopen(p->block_template, "r") : NULL;
-            if (!f)
-                rc = lc_error(lc, pl_line(n), "block-page: cannot read template '%s'",
-                              p->block_template ? p->block_template : "");
-            else
-                fclose(f);
+            free(p->block_html);
+            p->block_html = p->block_template ? read_template(p->block_template) : NULL;
+            if (!p->block_html)
+                rc = lc_error(lc, pl_line(n), "block-page: cannot read template '%s' (a text "
+                              "file of at most 64 KiB)", p->block_template ? p->block_template : "");
         }
     }
     return rc;

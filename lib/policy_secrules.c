@@ -256,16 +256,16 @@ static int add_mod(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *r, bool r
 {
     static const char *const elems[] = {"add-header", "set-header", "remove-header",
                                         "set-query-param", "replace-body"};
-    struct mod_action m = {0};
+    struct si_sec_mod m = {0};
     char *on;
 
     for (size_t i = 0; i < 5; i++)
         if (pl_is(n, elems[i]))
-            m.type = (enum mod_type)i;
+            m.type = (enum si_mod_type)i;
     on = pl_attr(n, "on");
     m.on_response = on ? strcmp(on, "response") == 0 : resp_default;
     free(on);
-    if (m.type == MOD_REPLACE_BODY) {
+    if (m.type == SI_MOD_REPLACE_BODY) {
         m.on_response = true;
         m.name = pl_attr(n, "find");
         m.value = pl_attr(n, "replace");
@@ -273,13 +273,13 @@ static int add_mod(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *r, bool r
             return lc_error(lc, pl_line(n), "replace-body: find must not be empty");
     } else {
         m.name = pl_attr(n, "name");
-        m.value = m.type == MOD_REMOVE_HEADER ? NULL : pl_attr(n, "value");
+        m.value = m.type == SI_MOD_REMOVE_HEADER ? NULL : pl_attr(n, "value");
     }
-    if (m.type == MOD_SET_QUERY && resp_default)
+    if (m.type == SI_MOD_SET_QUERY && resp_default)
         return lc_error(lc, pl_line(n), "set-query-param only applies to requests");
-    if (m.value && (strchr(m.value, '\r') || strchr(m.value, '\n')) && m.type != MOD_REPLACE_BODY)
+    if (m.value && (strchr(m.value, '\r') || strchr(m.value, '\n')) && m.type != SI_MOD_REPLACE_BODY)
         return lc_error(lc, pl_line(n), "header and query values must not contain line breaks");
-    struct mod_action *nv = realloc(r->mods, (r->nmods + 1) * sizeof(*nv));
+    struct si_sec_mod *nv = realloc(r->mods, (r->nmods + 1) * sizeof(*nv));
     if (!nv) {
         free(m.name);
         free(m.value);
@@ -362,6 +362,11 @@ static int compile_sec_rule(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *
     for (size_t i = 0; i < r->nmods; i++)
         if (r->mods[i].on_response)
             r->phase = SI_PHASE_RESPONSE;
+    r->needs_body = r->req.body.set || r->req.size.set || r->resp.body.set || r->resp.size.set ||
+                    r->filetypes;
+    r->uses_body = r->needs_body;
+    for (size_t i = 0; i < r->nmods; i++)
+        r->uses_body |= r->mods[i].type == SI_MOD_REPLACE_BODY;
     if (r->action == SI_SEC_REDIRECT && (!r->location || !*r->location))
         rc = lc_error(lc, r->line, "rule '%s': action=\"redirect\" needs location=\"URL\"", r->id);
     if (r->action != SI_SEC_REDIRECT && r->location)
@@ -372,6 +377,9 @@ static int compile_sec_rule(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *
     if (r->action != SI_SEC_MODIFY && r->nmods)
         rc = lc_error(lc, r->line, "rule '%s': header/query/body changes need action=\"modify\"",
                       r->id);
+    if (r->phase == SI_PHASE_RESPONSE && r->req.body.set)
+        rc = lc_error(lc, r->line, "rule '%s': request body conditions cannot be combined with "
+                      "response conditions or response changes (make two rules)", r->id);
     if (r->location && (strchr(r->location, '\r') || strchr(r->location, '\n')))
         rc = lc_error(lc, r->line, "rule '%s': location must not contain line breaks", r->id);
     return rc;

@@ -14,7 +14,9 @@ lib_libinspect_la_SOURCES += \
 	lib/filetype.c lib/filetype.h \
 	lib/policy.h lib/security.h lib/policy_internal.h \
 	lib/policy_load.c lib/policy_objects.c lib/policy_rules.c lib/policy_secrules.c \
-	lib/policy_check.c lib/policy_query.c
+	lib/policy_check.c lib/policy_query.c \
+	lib/security.c lib/bodyscan.c lib/blockpage.c lib/blockpage.h \
+	lib/policy_holder.c lib/policy_holder.h lib/decode.c lib/decode.h lib/httpreq.c lib/httpreq.h
 nodist_lib_libinspect_la_SOURCES = schema/policy_rng.c
 lib_libinspect_la_CFLAGS += $(PCRE2_CFLAGS) $(ZLIB_CFLAGS)
 lib_libinspect_la_LIBADD += $(PCRE2_LIBS) $(ZLIB_LIBS)
@@ -30,7 +32,8 @@ schema/policy_rng.c: $(srcdir)/schema/policy.rng
 	} > $@-t && mv $@-t $@
 
 # Unit tests of the policy modules.
-check_PROGRAMS += tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset
+check_PROGRAMS += tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset \
+	tests/unit/test_security tests/unit/test_bodyscan tests/unit/test_policy_service
 tests_unit_test_policy_load_SOURCES = tests/unit/test_policy_load.c tests/unit/policy_fixture.h
 tests_unit_test_policy_load_CFLAGS = $(UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_policy_load_LDADD = $(UNIT_LDADD)
@@ -40,4 +43,14 @@ tests_unit_test_policy_query_LDADD = $(UNIT_LDADD)
 tests_unit_test_nameset_SOURCES = tests/unit/test_nameset.c
 tests_unit_test_nameset_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_nameset_LDADD = $(UNIT_LDADD)
-TESTS += tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset
+tests_unit_test_security_SOURCES = tests/unit/test_security.c tests/unit/policy_fixture.h
+tests_unit_test_security_CFLAGS = $(UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_security_LDADD = $(UNIT_LDADD)
+tests_unit_test_bodyscan_SOURCES = tests/unit/test_bodyscan.c
+tests_unit_test_bodyscan_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bodyscan_LDADD = $(UNIT_LDADD)
+tests_unit_test_policy_service_SOURCES = tests/unit/test_policy_service.c
+tests_unit_test_policy_service_CFLAGS = $(UNIT_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_test_policy_service_LDADD = $(UNIT_LDADD) $(ZLIB_LIBS)
+TESTS += tests/unit/test_policy_service tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset \
+	tests/unit/test_security tests/unit/test_bodyscan

@@ -1,0 +1,328 @@
+/*
+ * inspect_txn.c: the life of one REQMOD/RESPMOD transaction in srv_inspect (inspect_txn.h).
+ *
+ * Modes: BUFFER (data locked, body collected up to the inspection limit for body rules),
+ * ECHO (data unlocked, body passed through a FIFO), PAGE (a block page or redirect replaces the
+ * message; input is read and discarded). c-icap 0.5.10 traps handled here: preview bytes are
+ * not replayed into io (they are copied into the FIFO), 204 only when the client allows it and
+ * nothing was sent, io never returns 0 bytes after end-of-data (CI_EOF instead).
+ */
+#include "inspect_txn.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "body.h"
+#include "debug.h"
+#include "header.h"
+#include "service.h"
+#include "simple_api.h"
+
+#include "decode.h"
+#include "httpreq.h"
+#include "inspect_apply.h"
+#include "security.h"
+
+struct inspect_conf inspect_conf = {.log_allowed = true};
+
+static atomic_ulong txn_counter;
+
+/* ---------------- facts ---------------- */
+
+static const char *get_header(void *ctx, bool response, const char *name)
+{
+    ci_request_t *req = ctx;
+
+    return response ? ci_http_response_get_header(req, name) : ci_http_request_get_header(req, name);
+}
+
+static void copy_icap_header(ci_request_t *req, const char *name, char *out, size_t size,
+                             bool base64)
+{
+    const char *v = name ? ci_headers_value(req->request_header, name) : NULL;
+
+    out[0] = '\0';
+    if (!v)
+        return;
+    if (base64) {
+        char tmp[512];
+        int n = ci_base64_decode(v, tmp, (int)sizeof(tmp) - 1);
+        if (n <= 0)
+            return;
+        tmp[n < (int)sizeof(tmp) ? n : (int)sizeof(tmp) - 1] = '\0';
+        size_t copy = strnlen(tmp, size - 1);
+        memcpy(out, tmp, copy);
+        out[copy] = '\0';
+    } else {
+        snprintf(out, size, "%s", v);
+    }
+}
+
+static void extract_facts(struct txn *t)
+{
+    ci_request_t *req = t->req;
+    const struct si_policy_settings *s = si_policy_settings(t->policy);
+    struct si_sec_facts *f = &t->facts;
+
+    copy_icap_header(req, "X-Client-IP", t->client_ip, sizeof(t->client_ip), false);
+    copy_icap_header(req, s->user_header, t->user, sizeof(t->user), s->user_header_base64);
+    copy_icap_header(req, s->groups_header, t->groups, sizeof(t->groups), false);
+    if (si_req_parse(ci_http_request(req), ci_http_request_get_header(req, "Host"), &t->parts) < 0)
+        t->parts.path = NULL;
+    memset(f, 0, sizeof(*f));
+    f->client_ip = t->client_ip[0] ? t->client_ip : NULL;
+    f->user = t->user[0] ? t->user : NULL;
+    f->groups = t->groups[0] ? t->groups : NULL;
+    f->method = t->parts.method[0] ? t->parts.method : NULL;
+    f->host = t->parts.host[0] ? t->parts.host : NULL;
+    f->path = t->parts.path;
+    f->query = t->parts.query;
+    f->header = get_header;
+    f->header_ctx = req;
+    f->req_body_size = -1;
+    f->resp_body_size = -1;
+    if (t->phase == SI_PHASE_RESPONSE) {
+        ci_headers_list_t *rh = ci_http_response_headers(req);
+        f->status = rh ? si_status_parse(ci_headers_first_line(rh)) : 0;
+        f->content_type = ci_http_response_get_header(req, "Content-Type");
+        f->resp_body_size = ci_req_hasbody(req) ? (long long)ci_http_content_length(req) : 0;
+        if (f->resp_body_size < 0)
+            f->resp_body_size = -1;
+        t->encoding = si_encoding_parse(ci_http_response_get_header(req, "Content-Encoding"));
+    } else {
+        f->req_body_size = ci_req_hasbody(req) ? (long long)ci_http_content_length(req) : 0;
+        if (f->req_body_size < 0)
+            f->req_body_size = -1;
+        t->encoding = si_encoding_parse(ci_http_request_get_header(req, "Content-Encoding"));
+    }
+}
+
+struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
+{
+    struct txn *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    t->req = req;
+    t->policy = policy;
+    t->phase = ci_req_type(req) == ICAP_RESPMOD ? SI_PHASE_RESPONSE : SI_PHASE_REQUEST;
+    t->limit = si_policy_settings(policy)->inspection_limit;
+    snprintf(t->ref, sizeof(t->ref), "si-%lx-%x-%lu", (unsigned long)time(NULL),
+             (unsigned)getpid(), (unsigned long)atomic_fetch_add(&txn_counter, 1) + 1);
+    return t;
+}
+
+void txn_free(struct txn *t)
+{
+    if (!t)
+        return;
+    si_req_parts_clear(&t->parts);
+    free(t->buf);
+    if (t->page)
+        ci_membuf_free(t->page);
+    si_policy_unref(t->policy);
+    free(t);
+}
+
+/* ---------------- FIFO ---------------- */
+
+static int fifo_append(struct txn *t, const char *data, size_t n)
+{
+    if (t->rpos > 0 && t->rpos == t->len)
+        t->rpos = t->len = 0;
+    if (t->len + n > t->cap) {
+        if (t->rpos > 0) { /* compact before growing */
+            memmove(t->buf, t->buf + t->rpos, t->len - t->rpos);
+            t->len -= t->rpos;
+            t->rpos = 0;
+        }
+        if (t->len + n > t->cap) {
+            size_t ncap = t->cap ? t->cap : 65536;
+            while (ncap < t->len + n)
+                ncap *= 2;
+            unsigned char *nb = realloc(t->buf, ncap);
+            if (!nb)
+                return -1;
+            t->buf = nb;
+            t->cap = ncap;
+        }
+    }
+    memcpy(t->buf + t->len, data, n);
+    t->len += n;
+    return 0;
+}
+
+/* ---------------- decisions ---------------- */
+
+/* Evaluates with the buffered body (complete or a prefix); decodes gzip/deflate if needed.
+ * Returns the evaluation result; *undecodable is set when the body could not be decoded. */
+static enum si_sec_eval evaluate_body(struct txn *t, bool complete, bool *undecodable)
+{
+    struct si_sec_body b = {t->buf ? t->buf + t->rpos : (const unsigned char *)"",
+                            t->len - t->rpos, complete};
+    unsigned char *dec = NULL;
+    size_t declen = 0;
+    enum si_sec_eval rc;
+
+    *undecodable = false;
+    if (t->encoding != SI_ENC_IDENTITY && b.len > 0) {
+        if (!complete)
+            return SI_SEC_NEED_BODY;
+        if (t->encoding == SI_ENC_UNSUPPORTED ||
+            si_decode(t->encoding, b.data, b.len, (size_t)t->limit, &dec, &declen) != SI_DECODE_OK) {
+            *undecodable = true;
+            return SI_SEC_NEED_BODY;
+        }
+        b.data = dec;
+        b.len = declen;
+    }
+    rc = si_security_evaluate(t->policy, t->phase, &t->facts, &b, &t->verdict);
+    if (rc == SI_SEC_DECIDED && complete && t->verdict.action == SI_SEC_MODIFY)
+        apply_body_mods(t, b.data, b.len, dec != NULL);
+    free(dec);
+    return rc;
+}
+
+/* The configured action for a body that could not be inspected (too large, undecodable). */
+static void not_inspected(struct txn *t, const char *why)
+{
+    const struct si_policy_settings *s = si_policy_settings(t->policy);
+
+    memset(&t->verdict, 0, sizeof(t->verdict));
+    t->verdict.rule_id = "inspection-limit";
+    t->verdict.action = s->too_large_block ? SI_SEC_BLOCK : SI_SEC_ALLOW;
+    snprintf(t->verdict.reason, sizeof(t->verdict.reason), "not inspected: %s", why);
+    t->not_inspected = true;
+}
+
+/* Applies t->verdict now. Returns the CI_MOD_* code for the calling handler. */
+static int apply_verdict(struct txn *t, bool in_preview)
+{
+    const struct si_sec_verdict *v = &t->verdict;
+
+    t->decided = true;
+    if (v->action == SI_SEC_BLOCK || v->action == SI_SEC_REDIRECT) {
+        apply_page(t);
+        log_decision(t);
+        return in_preview ? CI_MOD_CONTINUE : CI_MOD_DONE;
+    }
+    if (v->action == SI_SEC_MODIFY)
+        apply_header_mods(t);
+    log_decision(t);
+    if (v->action == SI_SEC_ALLOW && !t->body_replaced) {
+        if (in_preview)
+            return CI_MOD_ALLOW204;
+        if (ci_req_allow204(t->req) && !ci_req_sent_data(t->req))
+            return CI_MOD_ALLOW204;
+    }
+    t->mode = MODE_ECHO;
+    ci_req_unlock_data(t->req);
+    return in_preview ? CI_MOD_CONTINUE : CI_MOD_DONE;
+}
+
+int txn_preview(struct txn *t, char *data, int len)
+{
+    ci_request_t *req = t->req;
+    bool all = !ci_req_hasbody(req) || ci_req_hasalldata(req);
+    bool undecodable = false;
+    enum si_sec_eval rc;
+
+    extract_facts(t);
+    if (!si_security_phase_has_rules(t->policy, t->phase)) {
+        t->verdict.rule_id = "default";
+        t->verdict.is_default = true;
+        snprintf(t->verdict.reason, sizeof(t->verdict.reason), "no %s rules",
+                 t->phase == SI_PHASE_REQUEST ? "request" : "response");
+        return apply_verdict(t, true);
+    }
+    if (data && len > 0 && fifo_append(t, data, (size_t)len) < 0)
+        return CI_MOD_ERROR;
+    t->total = len > 0 ? (unsigned long long)len : 0;
+    if (t->len > 0 || all)
+        rc = evaluate_body(t, all, &undecodable);
+    else
+        rc = si_security_evaluate(t->policy, t->phase, &t->facts, NULL, &t->verdict);
+    if (rc == SI_SEC_NEED_BODY && undecodable)
+        not_inspected(t, "cannot decode the body's Content-Encoding");
+    else if (rc == SI_SEC_NEED_BODY) {
+        t->mode = MODE_BUFFER;
+        return CI_MOD_CONTINUE;
+    }
+    /* decided from headers (or preview): a whole-body change needs the rest of the body */
+    if (t->verdict.action == SI_SEC_MODIFY && !all && verdict_has_body_mods(&t->verdict)) {
+        t->mode = MODE_BUFFER;
+        return CI_MOD_CONTINUE;
+    }
+    return apply_verdict(t, true);
+}
+
+/* The body outgrew the inspection limit while buffering. */
+static void overflow(struct txn *t)
+{
+    bool undecodable;
+    char why[96];
+
+    if (evaluate_body(t, false, &undecodable) != SI_SEC_DECIDED) {
+        snprintf(why, sizeof(why), "too large (more than %llu bytes)", t->limit);
+        not_inspected(t, why);
+    }
+    if (t->verdict.action == SI_SEC_MODIFY && verdict_has_body_mods(&t->verdict)) {
+        snprintf(why, sizeof(why), "too large to modify (more than %llu bytes)", t->limit);
+        not_inspected(t, why);
+    }
+    apply_verdict(t, false);
+}
+
+int txn_end_of_data(struct txn *t)
+{
+    bool undecodable;
+
+    t->eod = true;
+    if (t->mode != MODE_BUFFER || t->decided)
+        return CI_MOD_DONE;
+    if (evaluate_body(t, true, &undecodable) != SI_SEC_DECIDED)
+        not_inspected(t, undecodable ? "cannot decode the body's Content-Encoding"
+                                     : "the body was not available");
+    return apply_verdict(t, false);
+}
+
+int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof)
+{
+    (void)iseof;
+    if (rbuf && rlen && *rlen > 0) {
+        if (t->mode == MODE_PAGE) {
+            /* discard: *rlen stays, all consumed */
+        } else if (t->mode == MODE_BUFFER && !t->decided) {
+            if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
+                return CI_ERROR;
+            t->total += (unsigned long long)*rlen;
+            if (t->total > t->limit)
+                overflow(t);
+        } else if (t->len - t->rpos >= ECHO_HIGH_WATER) {
+            *rlen = 0; /* let the output drain first */
+        } else if (fifo_append(t, rbuf, (size_t)*rlen) < 0) {
+            return CI_ERROR;
+        }
+    }
+    if (!wbuf || !wlen)
+        return CI_OK;
+    if (t->mode == MODE_PAGE) {
+        int n = t->page ? ci_membuf_read(t->page, wbuf, *wlen) : CI_EOF;
+        *wlen = n > 0 ? n : CI_EOF;
+        return CI_OK;
+    }
+    size_t avail = t->len - t->rpos;
+    if (avail == 0 || t->mode == MODE_BUFFER) {
+        *wlen = t->eod && avail == 0 ? CI_EOF : 0;
+        return CI_OK;
+    }
+    size_t n = avail < (size_t)*wlen ? avail : (size_t)*wlen;
+    memcpy(wbuf, t->buf + t->rpos, n);
+    t->rpos += n;
+    *wlen = (int)n;
+    return CI_OK;
+}

@@ -1,0 +1,33 @@
+/*
+ * inspect_txn.h: one ICAP REQMOD/RESPMOD transaction of srv_inspect: facts extraction, the
+ * preview decision, body buffering/streaming and applying the security-policy verdict.
+ *
+ * Ownership: a txn is created by init_request_data and freed by release_request_data; it holds
+ * one policy reference for its whole life, so a reload never changes the rules mid-request.
+ * Thread-safety: a txn is used by the single worker thread that handles its request; the
+ * service configuration (struct inspect_conf) is read-only while requests run.
+ */
+#ifndef INSPECT_TXN_H
+#define INSPECT_TXN_H
+
+#include <stdbool.h>
+
+#include "c-icap.h"
+#include "request.h"
+
+#include "policy.h"
+
+struct inspect_conf {
+    bool log_allowed; /* one log line for allowed transactions too (default on) */
+};
+extern struct inspect_conf inspect_conf;
+
+struct txn;
+
+struct txn *txn_new(ci_request_t *req, struct si_policy *policy);
+void txn_free(struct txn *t);
+int txn_preview(struct txn *t, char *data, int len);
+int txn_end_of_data(struct txn *t);
+int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof);
+
+#endif

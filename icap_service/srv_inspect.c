@@ -1,0 +1,303 @@
+/*
+ * srv_inspect.c: the c-icap 0.5.x service "inspect": REQMOD and RESPMOD through the
+ * squid-inspect security policy (lib/security.h). Thin glue: the decisions live in libinspect.
+ *
+ * c-icap.conf:
+ *   Service inspect srv_inspect.so
+ *   inspect.PolicyFile /etc/squid-inspect/policy.xml
+ *   inspect.ReloadCheckInterval 2      # seconds between file-change checks, 0 = off
+ *   inspect.LogAllowed on              # one log line for allowed transactions too
+ *
+ * Policy lifecycle: loaded in post_init (monitor, after setuid; a broken file puts the service
+ * in ERROR so c-icap answers 500 and Squid's bypass= setting applies, logged by both). Reloaded
+ * by `echo -n inspect:reload > CommandsSocket` (monitor and every child) and by a watcher
+ * thread in each child when the file changes. A reload that fails keeps the old policy and logs
+ * file:line. Requests hold a reference for their whole life (policy_holder.h).
+ *
+ * Thread-safety: the holder is thread-safe; the watcher thread only calls the holder and the
+ * xdata setters (which lock); per-request state is in struct txn.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "c-icap.h"
+#include "commands.h"
+#include "debug.h"
+#include "request.h"
+#include "service.h"
+#include "simple_api.h"
+
+#include "inspect_txn.h"
+#include "policy_holder.h"
+
+static int inspect_init(ci_service_xdata_t *x, struct ci_server_conf *conf);
+static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf);
+static void inspect_close(void);
+static void *inspect_init_request(ci_request_t *req);
+static void inspect_release_request(void *data);
+static int inspect_preview(char *data, int len, ci_request_t *req);
+static int inspect_end_of_data(ci_request_t *req);
+static int inspect_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *req);
+
+static char *PolicyFile = NULL;
+static int ReloadCheckInterval = 2;
+static int LogAllowed = 1;
+
+static struct ci_conf_entry conf_table[] = {
+    {"PolicyFile", &PolicyFile, ci_cfg_set_str, "path of the squid-inspect policy XML file"},
+    {"ReloadCheckInterval", &ReloadCheckInterval, ci_cfg_set_int,
+     "seconds between policy file change checks (0: only on inspect:reload)"},
+    {"LogAllowed", &LogAllowed, ci_cfg_onoff, "log allowed transactions too"},
+    {NULL, NULL, NULL, NULL}};
+
+CI_DECLARE_MOD_DATA ci_service_module_t service = {
+    "inspect",
+    "squid-inspect security policy",
+    ICAP_REQMOD | ICAP_RESPMOD,
+    inspect_init,
+    inspect_post_init,
+    inspect_close,
+    inspect_init_request,
+    inspect_release_request,
+    inspect_preview,
+    inspect_end_of_data,
+    inspect_io,
+    conf_table,
+    NULL};
+
+static ci_service_xdata_t *XDATA;
+static struct si_policy_holder *HOLDER;
+
+static pthread_t watcher;
+static int watcher_running;
+static pthread_mutex_t watcher_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watcher_cond = PTHREAD_COND_INITIALIZER;
+static int watcher_stop;
+
+/* Logs a multi-line error, one log line per line. */
+static void log_lines(const char *prefix, const char *text)
+{
+    char line[600];
+    const char *p = text;
+
+    while (p && *p) {
+        size_t n = strcspn(p, "\n");
+        snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), p);
+        ci_debug_printf(1, "inspect: %s: %s\n", prefix, line);
+        p += n + (p[n] == '\n');
+    }
+}
+
+static void set_istag(void)
+{
+    struct si_policy *p = HOLDER ? si_policy_holder_get(HOLDER) : NULL;
+    char tag[32];
+
+    if (!p || !XDATA) {
+        si_policy_unref(p);
+        return;
+    }
+    snprintf(tag, sizeof(tag), "policy-%.16s", si_policy_digest(p));
+    ci_service_set_istag(XDATA, tag);
+    si_policy_unref(p);
+}
+
+static void log_loaded(const char *how)
+{
+    struct si_policy *p = si_policy_holder_get(HOLDER);
+    struct si_policy_stats st;
+
+    if (!p)
+        return;
+    si_policy_get_stats(p, &st);
+    ci_debug_printf(1, "inspect: policy %s from %s (digest %s): %zu objects, %zu domain names, "
+                       "%zu inspection rules, %zu security rules\n",
+                    how, si_policy_source(p), si_policy_digest(p), st.objects, st.domain_names,
+                    st.inspection_rules, st.security_rules);
+    si_policy_unref(p);
+}
+
+static void reload(const char *why, int only_if_changed)
+{
+    char err[4096];
+    int rc;
+
+    if (!HOLDER || !PolicyFile)
+        return;
+    err[0] = '\0';
+    rc = only_if_changed ? si_policy_holder_reload_if_changed(HOLDER, err, sizeof(err))
+                         : (si_policy_holder_load(HOLDER, err, sizeof(err)) == 0 ? 1 : -1);
+    if (rc == 1) {
+        set_istag();
+        log_loaded(why);
+    } else if (rc < 0) {
+        log_lines("policy reload failed, keeping the previous policy", err);
+    }
+}
+
+/* c-icap control command "inspect:reload": runs in the monitor and in every child. */
+static void reload_command(const char *name, int type, const char **argv)
+{
+    (void)name, (void)argv;
+    reload(type == MONITOR_PROC_CMD ? "reloaded (command, monitor)" : "reloaded (command)", 0);
+}
+
+static void *watch_loop(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&watcher_lock);
+    while (!watcher_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += ReloadCheckInterval;
+        pthread_cond_timedwait(&watcher_cond, &watcher_lock, &until);
+        if (watcher_stop)
+            break;
+        pthread_mutex_unlock(&watcher_lock);
+        reload("reloaded (file changed)", 1);
+        pthread_mutex_lock(&watcher_lock);
+    }
+    pthread_mutex_unlock(&watcher_lock);
+    return NULL;
+}
+
+static void stop_watcher(void)
+{
+    pthread_mutex_lock(&watcher_lock);
+    int running = watcher_running;
+    watcher_stop = 1;
+    watcher_running = 0;
+    pthread_cond_broadcast(&watcher_cond);
+    pthread_mutex_unlock(&watcher_lock);
+    if (running)
+        pthread_join(watcher, NULL);
+}
+
+/* CI_CMD_CHILD_START: each child checks the file at once (it may have changed since the
+ * monitor loaded it) and then watches it. */
+static void child_start(const char *name, int type, void *data)
+{
+    (void)name, (void)type, (void)data;
+    reload("reloaded (changed before this child started)", 1);
+    if (ReloadCheckInterval <= 0)
+        return;
+    pthread_mutex_lock(&watcher_lock);
+    watcher_stop = 0;
+    if (!watcher_running && pthread_create(&watcher, NULL, watch_loop, NULL) == 0)
+        watcher_running = 1;
+    pthread_mutex_unlock(&watcher_lock);
+}
+
+static void child_stop(const char *name, int type, void *data)
+{
+    (void)name, (void)type, (void)data;
+    stop_watcher();
+}
+
+static int inspect_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
+{
+    (void)conf;
+    XDATA = x;
+    PolicyFile = NULL; /* statics survive when forceUnload=off: reset them */
+    ReloadCheckInterval = 2;
+    LogAllowed = 1;
+    ci_service_set_preview(x, 4096);
+    ci_service_enable_204(x);
+    ci_service_set_transfer_preview(x, "*");
+    ci_service_set_xopts(x, CI_XCLIENTIP | CI_XAUTHENTICATEDUSER | CI_XAUTHENTICATEDGROUPS);
+    return CI_OK;
+}
+
+static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
+{
+    char err[4096];
+
+    (void)conf;
+    XDATA = x;
+    inspect_conf.log_allowed = LogAllowed != 0;
+    HOLDER = si_policy_holder_new(PolicyFile ? PolicyFile : "");
+    if (!HOLDER)
+        return CI_ERROR;
+    if (!PolicyFile) {
+        static const char empty[] = "<policy xmlns=\"urn:squid-inspect:policy:1\"/>";
+        struct si_policy *p = si_policy_load_mem(empty, sizeof(empty) - 1, "(built-in empty policy)",
+                                                 NULL, err, sizeof(err));
+        if (!p)
+            return CI_ERROR;
+        si_policy_holder_install(HOLDER, p);
+        ci_debug_printf(1, "inspect: WARNING: no inspect.PolicyFile in c-icap.conf: running the "
+                           "built-in empty policy, every transaction is allowed (and logged so)\n");
+    } else if (si_policy_holder_load(HOLDER, err, sizeof(err)) < 0) {
+        log_lines("cannot load the policy, the service answers 500 until it is fixed", err);
+        return CI_ERROR;
+    }
+    set_istag();
+    log_loaded("loaded");
+    ci_command_register_ctl_cmd("inspect:reload", MONITOR_PROC_CMD | CHILDS_PROC_CMD,
+                                reload_command);
+    ci_command_register_action("inspect:child_start", CI_CMD_CHILD_START, NULL, child_start);
+    ci_command_register_action("inspect:child_stop", CI_CMD_CHILD_STOP, NULL, child_stop);
+    return CI_OK;
+}
+
+static void inspect_close(void)
+{
+    stop_watcher();
+    si_policy_holder_free(HOLDER);
+    HOLDER = NULL;
+    XDATA = NULL;
+}
+
+static void *inspect_init_request(ci_request_t *req)
+{
+    struct si_policy *p;
+
+    if (ci_req_type(req) != ICAP_REQMOD && ci_req_type(req) != ICAP_RESPMOD)
+        return NULL;
+    p = HOLDER ? si_policy_holder_get(HOLDER) : NULL;
+    if (!p)
+        return NULL;
+    struct txn *t = txn_new(req, p);
+    if (!t)
+        si_policy_unref(p);
+    return t;
+}
+
+static void inspect_release_request(void *data)
+{
+    txn_free(data);
+}
+
+static int inspect_preview(char *data, int len, ci_request_t *req)
+{
+    struct txn *t = ci_service_data(req);
+
+    if (!t) {
+        ci_debug_printf(1, "inspect: no policy or out of memory: failing the transaction\n");
+        return CI_MOD_ERROR;
+    }
+    return txn_preview(t, data, len);
+}
+
+static int inspect_end_of_data(ci_request_t *req)
+{
+    struct txn *t = ci_service_data(req);
+
+    return t ? txn_end_of_data(t) : CI_MOD_DONE;
+}
+
+static int inspect_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *req)
+{
+    struct txn *t = ci_service_data(req);
+
+    if (!t) {
+        if (wlen)
+            *wlen = CI_EOF;
+        return CI_OK;
+    }
+    return txn_io(t, wbuf, wlen, rbuf, rlen, iseof);
+}

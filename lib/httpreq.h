@@ -1,0 +1,30 @@
+/*
+ * httpreq.h: splitting an HTTP request line into the facts the security policy matches on.
+ *
+ * "GET https://Www.Example.com:8443/a/b?x=1#f HTTP/1.1" -> method GET, host www.example.com,
+ * port 8443, path /a/b, query x=1. Origin-form targets ("/a?x") take the host from the Host
+ * header; CONNECT targets are "host:port". IPv6 literals keep no brackets.
+ *
+ * Ownership: the parts own their strings; si_req_parts_clear() frees them.
+ * Thread-safety: reentrant.
+ */
+#ifndef SI_HTTPREQ_H
+#define SI_HTTPREQ_H
+
+struct si_req_parts {
+    char method[32];
+    char host[256]; /* lower-case, no port */
+    int port;       /* 0 if absent */
+    char *scheme;   /* "https", "http", or NULL for origin-form */
+    char *path;     /* never NULL after success ("/" at least, "" for CONNECT) */
+    char *query;    /* NULL when there is no '?' */
+};
+
+/* Returns 0, or -1 when the line is not "METHOD SP target [SP version]". */
+int si_req_parse(const char *request_line, const char *host_header, struct si_req_parts *out);
+void si_req_parts_clear(struct si_req_parts *p);
+
+/* Status code from "HTTP/1.1 404 Not Found", 0 if malformed. */
+int si_status_parse(const char *status_line);
+
+#endif
