@@ -4,7 +4,9 @@ CTL_SOURCES = \
 	tools/ctl_ca.c tools/ctl_ca.h \
 	tools/ctl_pinned.c tools/ctl_pinned.h \
 	tools/ctl_accesslog.c tools/ctl_accesslog.h \
-	tools/ctl_policy.c tools/ctl_policy.h
+	tools/ctl_policy.c tools/ctl_policy.h \
+	tools/ctl_replay.c \
+	tools/ctl_target.c tools/ctl_target.h
 tools_inspect_ctl_SOURCES = tools/inspect-ctl.c $(CTL_SOURCES)
 tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS)
 tools_inspect_ctl_LDADD = lib/libinspect.la $(OPENSSL_LIBS) $(LIBXML2_LIBS)
