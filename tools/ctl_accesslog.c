@@ -111,6 +111,8 @@ bool ctl_log_parse(const char *line, struct ctl_logrec *r)
     r->user = value_or_null(f[7]);
     for (char *t; (t = next_token(&p));)
         set_kv(r, t);
+    if (r->err && !strcmp(r->err, "-/-"))
+        r->err = NULL;
     split_tls(r);
     return true;
 }

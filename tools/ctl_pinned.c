@@ -231,7 +231,8 @@ void ctl_pinned_add_line(struct ctl_pinned *p, const char *line)
         goto out;
     p->parsed++;
     if (strcmp(r->method, "CONNECT") != 0) {
-        if (r->cport)
+        /* "- error:transaction-end-before-headers": the client left without a request */
+        if (r->cport && strcmp(r->method, "-") != 0)
             saw_request(p, r);
         goto out;
     }
