@@ -148,10 +148,22 @@ static void logged_sec_key(const struct ctl_logrec *r, char *key, size_t keysize
         snprintf(key, keysize, "not-logged");
         return;
     }
+    static const char *const words[][2] = { /* srv_inspect logs outcomes, policy names actions */
+        {"allowed", "allow"}, {"blocked", "block"}, {"modified", "modify"},
+        {"redirected", "redirect"},
+    };
+    const char *action = v;
+
     alen = strcspn(v, "; ");
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strlen(words[i][0]) == alen && !strncmp(v, words[i][0], alen)) {
+            action = words[i][1];
+            alen = strlen(action);
+        }
+    }
     rule = strstr(v, "rule=");
-    snprintf(key, keysize, "%.*s:%.*s", (int)alen, v, rule ? (int)strcspn(rule + 5, "; ") : 1,
-             rule ? rule + 5 : "?");
+    snprintf(key, keysize, "%.*s:%.*s", (int)alen, action,
+             rule ? (int)strcspn(rule + 5, "; ") : 1, rule ? rule + 5 : "?");
 }
 
 static void compare(struct replay *rp, struct tallies *changes, const char *old, const char *new,

@@ -18,3 +18,18 @@ include $(top_srcdir)/bump_helper/local.mk
 INSPECT_E2E = tests/e2e/t_inspect_policy.sh tests/e2e/t_inspect_failmodes.sh
 TESTS += $(INSPECT_E2E)
 EXTRA_DIST += $(INSPECT_E2E)
+
+# Unit tests (Criterion; fixtures in tests/unit/fixtures/inspect).
+INSPECT_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/bump_helper -I$(top_srcdir)/tools \
+	-DFIXTURES='"$(abs_top_srcdir)/tests/unit/fixtures/inspect"'
+check_PROGRAMS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
+tests_unit_test_inspect_bump_SOURCES = tests/unit/test_inspect_bump.c $(BUMP_SOURCES)
+tests_unit_test_inspect_bump_CFLAGS = $(INSPECT_UNIT_CFLAGS)
+tests_unit_test_inspect_bump_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS) -lpthread
+tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c $(CTL_SOURCES)
+tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS)
+tests_unit_test_inspect_ctl_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
+TESTS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
+EXTRA_DIST += tests/unit/fixtures/inspect/policy.xml tests/unit/fixtures/inspect/policy-old.xml \
+	tests/unit/fixtures/inspect/invalid.xml tests/unit/fixtures/inspect/bypass-bulk.txt \
+	tests/unit/fixtures/inspect/access-failmodes.log tests/unit/fixtures/inspect/access-policy.log
