@@ -277,7 +277,8 @@ size_t ctl_pinned_print(struct ctl_pinned *p, FILE *out, unsigned min_failures, 
         if (p->conns[i].used && p->conns[i].client)
             conn_close(p, &p->conns[i]);
     }
-    qsort(p->names, p->nnames, sizeof(*p->names), by_failures);
+    if (p->nnames)
+        qsort(p->names, p->nnames, sizeof(*p->names), by_failures);
     fprintf(out, "# pinned-report: %lu lines, %lu in the inspect format, %lu bumped connections "
                  "to %zu server names\n", p->lines, p->parsed, p->bumped, p->nnames);
     for (size_t i = 0; i < p->nnames; i++) {

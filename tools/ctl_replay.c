@@ -96,7 +96,8 @@ static void tallies_print(struct tallies *ts, const char *title, const char *non
     printf("%s\n", title);
     if (ts->n == 0)
         printf("  %s\n", none);
-    qsort(ts->t, ts->n, sizeof(*ts->t), by_count);
+    if (ts->n)
+        qsort(ts->t, ts->n, sizeof(*ts->t), by_count);
     for (size_t i = 0; i < ts->n; i++) {
         printf("  %8lu  %s\n", ts->t[i].n, ts->t[i].key);
         for (unsigned e = 0; e < ts->t[i].nex; e++)
