@@ -119,6 +119,15 @@ lab_assert_log "access log: the lie is logged as name-mismatch under rule pinned
 lab_assert_log "cache.log: inspect-bump says why" "$LAB_CACHE_LOG" \
     'inspect-bump.*server=www\.good\.test action=inspect rule=pinned-app code=name-mismatch'
 
+# --- nothing but Squid touched the bypassed connections (before bypass.test gets inspected) ---
+if grep -rqs 'bypass\.test' "$LAB_CERTGEN_DB"; then
+    lab_fail "the certificate generator saw bypass.test"
+else
+    lab_pass "no certificate was generated for bypassed bypass.test"
+fi
+lab_assert_no_log "c-icap never saw bypass.test" <(cat "$LAB_LOGS"/cicap*.log 2>/dev/null) 'bypass\.test'
+lab_assert_no_log "no ICAP transaction on a spliced line" "$log" 'bump=splice .* icap="[0-9]'
+
 # --- a policy edit without restart; an established tunnel survives it ---
 lab_curl --cacert "$LAB_ORIGIN_ROOT" --limit-rate 200k -o "$LAB_DIR/slow.bin" -D "$LAB_DIR/slow.hdr" \
     "$(lab_url bypass.test '/bytes?n=600000')" &
