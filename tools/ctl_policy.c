@@ -11,6 +11,7 @@
 
 #include "ctl_target.h"
 #include "policy.h"
+#include "policy_trace.h"
 #include "security.h"
 
 int ctl_validate_main(int argc, char **argv)
@@ -42,6 +43,18 @@ int ctl_validate_main(int argc, char **argv)
     return rc;
 }
 
+static void print_step(void *ctx, const struct si_inspect_trace_step *s)
+{
+    (void)ctx;
+    printf("  rule %s (line %d, %s%s): %s\n", s->rule_id, s->rule_line,
+           si_inspect_action_name(s->action), s->verify_name ? ", verify-name" : "",
+           s->matched ? "MATCHES" : "no match");
+    if (s->matched_conds[0])
+        printf("      matched:     %s\n", s->matched_conds);
+    if (s->unmatched_conds[0])
+        printf("      not matched: %s\n", s->unmatched_conds);
+}
+
 static enum si_inspect_action print_inspection(const struct si_policy *p, const struct ctl_target *t)
 {
     struct si_inspect_facts f = {.client_ip = t->client, .user = t->user, .groups = t->groups,
@@ -56,9 +69,9 @@ static enum si_inspect_action print_inspection(const struct si_policy *p, const 
     else
         printf(" by rule %s (line %d)\n", r.rule_id, r.rule_line);
     printf("  matched: %s\n", r.reason);
-    if (!r.is_default)
-        printf("  rules before line %d did not match these facts (first match wins)\n",
-               r.rule_line);
+    printf("  rules evaluated in order (first match wins):\n");
+    if (si_policy_inspection_trace(p, &f, print_step, NULL) == 0)
+        printf("  (the section has no rules)\n");
     if (r.action == SI_INSPECT_BYPASS && r.verify_name)
         printf("  verify-name: spliced only if %s:%d presents a trusted certificate for %s;\n"
                "  otherwise inspect-bump inspects (or terminates) and logs name-mismatch\n",
@@ -116,8 +129,14 @@ static void print_security(const struct si_policy *p, const struct ctl_target *t
     struct si_sec_verdict v;
     enum si_sec_eval ev;
 
-    ev = si_security_evaluate(p, SI_PHASE_REQUEST, &f, NULL, &v);
-    print_verdict("(request, headers only)", &v, ev);
+    /* Requests of these methods carry no body: evaluate them as complete and empty. */
+    static const struct si_sec_body empty = {.data = (const unsigned char *)"", .complete = true};
+    bool bodyless = !strcmp(t->method, "GET") || !strcmp(t->method, "HEAD") ||
+                    !strcmp(t->method, "OPTIONS") || !strcmp(t->method, "DELETE");
+
+    f.req_body_size = bodyless ? 0 : -1;
+    ev = si_security_evaluate(p, SI_PHASE_REQUEST, &f, bodyless ? &empty : NULL, &v);
+    print_verdict(bodyless ? "(request, no body)" : "(request, headers only)", &v, ev);
     if (v.action == SI_SEC_BLOCK || v.action == SI_SEC_REDIRECT)
         return;
     f.status = t->status;

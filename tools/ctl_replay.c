@@ -9,6 +9,7 @@
  * the baseline policy, or, without one, with what the log recorded (tls= and verdict=).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,8 +133,13 @@ static void sec_key(const struct si_policy *p, const struct ctl_logrec *r, const
                              .host = t->host, .path = t->path, .query = t->query,
                              .req_body_size = -1, .resp_body_size = -1};
     struct si_sec_verdict v;
+    static const struct si_sec_body empty = {.data = (const unsigned char *)"", .complete = true};
+    bool bodyless = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD") ||
+                    !strcmp(r->method, "OPTIONS") || !strcmp(r->method, "DELETE");
 
-    if (si_security_evaluate(p, SI_PHASE_REQUEST, &f, NULL, &v) == SI_SEC_NEED_BODY)
+    f.req_body_size = bodyless ? 0 : -1;
+    if (si_security_evaluate(p, SI_PHASE_REQUEST, &f, bodyless ? &empty : NULL, &v) ==
+        SI_SEC_NEED_BODY)
         snprintf(key, keysize, "undecided-without-body");
     else
         snprintf(key, keysize, "%s:%s", si_sec_action_name(v.action), v.rule_id);

@@ -7,6 +7,7 @@ CTL_SOURCES = \
 	tools/ctl_policy.c tools/ctl_policy.h \
 	tools/ctl_replay.c \
 	tools/ctl_target.c tools/ctl_target.h
+lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
 tools_inspect_ctl_SOURCES = tools/inspect-ctl.c $(CTL_SOURCES)
 tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS)
 tools_inspect_ctl_LDADD = lib/libinspect.la $(OPENSSL_LIBS) $(LIBXML2_LIBS)

@@ -306,16 +306,25 @@ Test(policy_cmds, explain_inspection_and_security)
     char *b[] = {"explain", FIXTURES "/policy.xml", "--client", "10.0.0.1", "--user", "alice",
                  "good.test", NULL};
     char *c[] = {"explain", FIXTURES "/policy.xml", "https://good.test/", NULL};
+    char *d[] = {"explain", FIXTURES "/policy.xml", "--client", "10.0.0.1", "--user", "bob",
+                 "good.test", NULL};
 
     cr_assert_eq(run_captured(ctl_explain_main, 5, a, &out), 0);
     cr_assert(strstr(out, "https-inspection: inspect (default: no rule matched)"), "%s", out);
-    cr_assert(strstr(out, "security-policy (request, headers only): block by rule no-echo"), "%s", out);
+    cr_assert(strstr(out, "security-policy (request, no body): block by rule no-echo"), "%s", out);
     cr_assert(strstr(out, "path matches /echo"), "%s", out);
     free(out);
     cr_assert_eq(run_captured(ctl_explain_main, 7, b, &out), 0);
     cr_assert(strstr(out, "bypass by rule vip-users"), "%s", out);
     cr_assert(strstr(out, "user alice"), "the matched condition is named: %s", out);
     cr_assert(strstr(out, "security-policy: not applied"), "%s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_explain_main, 7, d, &out), 0);
+    cr_assert(strstr(out, "rule vip-users (line 10, bypass): no match\n"
+                          "      not matched: user bob not in users 'vip'"), "%s", out);
+    cr_assert(strstr(out, "rule kill (line 8, terminate): no match\n"
+                          "      not matched: server-name good.test not in the list on line 8"), "%s", out);
+    cr_assert(strstr(out, "https-inspection: inspect (default: no rule matched)"), "%s", out);
     free(out);
     cr_assert_eq(run_captured(ctl_explain_main, 3, c, &out), 2, "--client is required");
     free(out);
