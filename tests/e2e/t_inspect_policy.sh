@@ -40,12 +40,13 @@ LAB_POLICY=$P/policy.xml
 # Proxy authentication for clients from 127.0.0.3 only (alice:secret).
 printf 'alice:%s\n' "$("$OPENSSL" passwd -apr1 secret)" > "$LAB_DIR/htpasswd"
 chmod 644 "$LAB_DIR/htpasswd"
-LIAR_PORT=$(lab_free_port)
+LIAR_PORT=$(lab_free_port) UNTRUSTED_PORT=$(lab_free_port) HOLE_PORT=$(lab_free_port)
+LAB_BUMP_OPTIONS="--probe-timeout 1500"
 LAB_SQUID_EXTRA="auth_param basic program /usr/lib/squid/basic_ncsa_auth $LAB_DIR/htpasswd
 acl lab_authsrc src 127.0.0.3
 acl lab_authed proxy_auth REQUIRED
 acl lab_direct_src src 127.0.0.2
-acl lab_liar_port port $LIAR_PORT
+acl lab_liar_port port $LIAR_PORT $UNTRUSTED_PORT $HOLE_PORT
 http_access deny lab_authsrc !lab_authed
 http_access allow lab_authsrc
 http_access allow lab_direct_src
@@ -57,6 +58,14 @@ squid_pid=$(cat "$LAB_RUN/squid.pid")
 lab_spawn liar "$LAB_LOGS/liar.log" "$OPENSSL" s_server -quiet -www -accept "127.0.0.1:$LIAR_PORT" \
     -cert "$LAB_PKI/leaf/bypass.crt" -key "$LAB_PKI/leaf/bypass.key" -cert_chain "$LAB_PKI/int/ca.crt"
 lab_wait_port "$LIAR_PORT" 20 "$LAB_PID" || lab_fatal "the lying TLS server did not start"
+# One presenting a certificate for the right name from a CA nobody trusts, one that never answers.
+lab_spawn untrusted "$LAB_LOGS/untrusted.log" "$OPENSSL" s_server -quiet -www \
+    -accept "127.0.0.1:$UNTRUSTED_PORT" -cert "$LAB_PKI/leaf/untrusted.crt" -key "$LAB_PKI/leaf/untrusted.key"
+lab_wait_port "$UNTRUSTED_PORT" 20 "$LAB_PID" || lab_fatal "the untrusted TLS server did not start"
+lab_spawn hole "$LAB_LOGS/hole.log" "$PYTHON3" -c "import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $HOLE_PORT)); s.listen(64); time.sleep(300)"
+lab_wait_port "$HOLE_PORT" 20 "$LAB_PID" || lab_fatal "the silent server did not start"
 
 # leaf_via_ip SNI PORT [SRC]: leaf certificate seen through the proxy when the client CONNECTs
 # to 127.0.0.1:PORT and sends SNI (so inspect-bump probes that very address).
@@ -118,6 +127,18 @@ lab_assert_log "access log: the lie is logged as name-mismatch under rule pinned
     "CONNECT 127\\.0\\.0\\.1:$LIAR_PORT .* bump=bump sni=\"www\\.good\\.test\" tls=inspect:pinned-app:name-mismatch "
 lab_assert_log "cache.log: inspect-bump says why" "$LAB_CACHE_LOG" \
     'inspect-bump.*server=www\.good\.test action=inspect rule=pinned-app code=name-mismatch'
+
+# a trusted-looking name from an untrusted CA, and a server that never completes the handshake
+leaf_via_ip www.good.test "$UNTRUSTED_PORT" > /dev/null
+lab_assert_log "cache.log: an untrusted certificate does not earn the bypass (cert-untrusted)" \
+    "$LAB_CACHE_LOG" 'inspect-bump.*server=www\.good\.test action=inspect rule=pinned-app code=cert-untrusted'
+t0=$(date +%s)
+LAB_CURL_MAXTIME=5 lab_curl --connect-to "www.good.test:$HOLE_PORT:127.0.0.1:$HOLE_PORT" -o /dev/null \
+    "https://www.good.test:$HOLE_PORT/" 2>/dev/null
+lab_assert_log "cache.log: a silent server is a failed probe (probe-failed, timeout)" \
+    "$LAB_CACHE_LOG" 'inspect-bump.*server=www\.good\.test action=inspect rule=pinned-app code=probe-failed .*timeout'
+lab_assert_eq "the probe gave up within its 1.5 s bound (client waited at most its 5 s)" yes \
+    "$([ $(( $(date +%s) - t0 )) -le 6 ] && echo yes || echo no)"
 
 # --- nothing but Squid touched the bypassed connections (before bypass.test gets inspected) ---
 if grep -rqs 'bypass\.test' "$LAB_CERTGEN_DB"; then
