@@ -6,7 +6,8 @@ E2E_STAGE = $(abs_builddir)/tests/e2e/_stage
 E2E_TESTS = \
 	tests/e2e/t_lab_selftest.sh \
 	tests/e2e/t_squid_conf_parse.sh \
-	tests/e2e/t_bump_and_splice.sh
+	tests/e2e/t_bump_and_splice.sh \
+	tests/e2e/t_certgen_error_page.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh
