@@ -9,5 +9,7 @@
 int ctl_validate_main(int argc, char **argv);
 int ctl_explain_main(int argc, char **argv);
 int ctl_replay_main(int argc, char **argv);
+/* coverage (ctl_coverage.c): share of traffic inspected, bypassed, failed. */
+int ctl_coverage_main(int argc, char **argv);
 
 #endif

@@ -22,6 +22,8 @@ static const char usage[] =
     "  replay POLICY [--baseline OLD] [--examples N] ACCESS_LOG\n"
     "                                  decisions for a real access log; with a baseline,\n"
     "                                  what would change (counts and examples)\n"
+    "  coverage ACCESS_LOG...          share of connections inspected / bypassed / failed,\n"
+    "                                  by rule, and every failure word\n"
     "  pinned-report [--min-failures N] [--min-ratio R] ACCESS_LOG...\n"
     "                                  server names whose clients reject the forged certificate\n"
     "  ca init --dir DIR [options]     create the inspection CA and print the squid.conf lines\n"
@@ -59,6 +61,8 @@ int main(int argc, char **argv)
         return ctl_validate_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "explain"))
         return ctl_explain_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "coverage"))
+        return ctl_coverage_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "replay"))
         return ctl_replay_main(argc - 1, argv + 1);
     fprintf(stderr, "inspect-ctl: unknown command '%s'\n%s", cmd, usage);

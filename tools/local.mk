@@ -5,7 +5,7 @@ CTL_SOURCES = \
 	tools/ctl_pinned.c tools/ctl_pinned.h \
 	tools/ctl_accesslog.c tools/ctl_accesslog.h \
 	tools/ctl_policy.c tools/ctl_policy.h \
-	tools/ctl_replay.c \
+	tools/ctl_replay.c tools/ctl_coverage.c \
 	tools/ctl_target.c tools/ctl_target.h
 lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
 tools_inspect_ctl_SOURCES = tools/inspect-ctl.c $(CTL_SOURCES)

@@ -352,3 +352,18 @@ Test(policy_cmds, replay_against_the_log_and_a_baseline)
     cr_assert_null(strstr(out, "terminate:kill ->"), "kill is in both policies: %s", out);
     free(out);
 }
+
+Test(policy_cmds, coverage_counts_outcomes_rules_and_failures)
+{
+    char *out;
+    char *a[] = {"coverage", FIXTURES "/access-failmodes.log", FIXTURES "/access-policy.log", NULL};
+
+    cr_assert_eq(run_captured(ctl_coverage_main, 3, a, &out), 0);
+    cr_assert(strstr(out, "21 TLS connections, 5 requests"), "%s", out);
+    cr_assert(strstr(out, "5  23.8%  bypassed (spliced, bytes untouched)"), "%s", out);
+    cr_assert(strstr(out, "3  14.3%  bumped, client rejected the forged certificate"), "%s", out);
+    cr_assert(strstr(out, "1   4.8%  refused: no decision (failed closed)"), "%s", out);
+    cr_assert(strstr(out, "inspect by rule pinned-app (name-mismatch)"), "%s", out);
+    cr_assert(strstr(out, "2   5.6%  failed-open:icap-error"), "%s", out);
+    free(out);
+}
