@@ -6,6 +6,8 @@
  * verified, Squid splices the client's bytes untouched.
  *
  * Each probe is bounded (connect + handshake within timeout_ms) and sends no application data.
+ * Name resolution (getaddrinfo) is bounded by the system resolver's own timeouts (resolv.conf),
+ * not by timeout_ms; Squid resolves the same name for the connection itself.
  * Results are cached per (name, host, port): verified results for ttl_ok seconds, others for
  * ttl_fail seconds.
  *
