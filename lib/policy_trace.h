@@ -33,3 +33,30 @@ unsigned si_policy_inspection_trace(const struct si_policy *p, const struct si_i
                                     si_inspect_trace_fn fn, void *ctx);
 
 #endif
+
+/* ---- security-policy ---- */
+#include "security.h"
+
+struct si_sec_trace_step {
+    const char *rule_id;
+    int rule_line;
+    enum si_sec_action action;
+    bool monitor;
+    int result; /* 1 matches, 0 does not, -1 undecided without the body */
+    char matched_conds[SI_POLICY_REASON_MAX];
+    char unmatched_conds[SI_POLICY_REASON_MAX];
+    char undecided_conds[SI_POLICY_REASON_MAX];
+};
+
+typedef void (*si_sec_trace_fn)(void *ctx, const struct si_sec_trace_step *step);
+
+/*
+ * Calls fn for each security rule of `phase` evaluated by si_security_evaluate() with the same
+ * arguments, up to and including the deciding rule (monitor rules are reported and passed).
+ * Each condition family (source, user, groups, method, host, url, path, query, request/response
+ * headers, body size, body, status, content-type, file-type) is evaluated alone by the engine
+ * itself on a one-rule view of the policy, so the trace cannot disagree with the decision.
+ */
+unsigned si_security_trace(const struct si_policy *p, enum si_sec_phase phase,
+                           const struct si_sec_facts *facts, const struct si_sec_body *body,
+                           si_sec_trace_fn fn, void *ctx);

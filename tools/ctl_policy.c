@@ -121,6 +121,21 @@ static void print_verdict(const char *phase, const struct si_sec_verdict *v, enu
                si_sec_action_name(v->monitor[i].action), v->monitor[i].reason);
 }
 
+static void print_sec_step(void *ctx, const struct si_sec_trace_step *s)
+{
+    (void)ctx;
+    printf("  rule %s (line %d, %s%s): %s\n", s->rule_id, s->rule_line, si_sec_action_name(s->action),
+           s->monitor ? ", monitor" : "",
+           s->result > 0 ? (s->monitor ? "matches (monitor: logged, evaluation goes on)" : "MATCHES")
+           : s->result < 0 ? "undecided without the body" : "no match");
+    if (s->matched_conds[0])
+        printf("      matched:     %s\n", s->matched_conds);
+    if (s->unmatched_conds[0])
+        printf("      not matched: %s\n", s->unmatched_conds);
+    if (s->undecided_conds[0])
+        printf("      needs body:  %s\n", s->undecided_conds);
+}
+
 static void print_security(const struct si_policy *p, const struct ctl_target *t)
 {
     struct si_sec_facts f = {.client_ip = t->client, .user = t->user, .groups = t->groups,
@@ -137,12 +152,14 @@ static void print_security(const struct si_policy *p, const struct ctl_target *t
     f.req_body_size = bodyless ? 0 : -1;
     ev = si_security_evaluate(p, SI_PHASE_REQUEST, &f, bodyless ? &empty : NULL, &v);
     print_verdict(bodyless ? "(request, no body)" : "(request, headers only)", &v, ev);
+    si_security_trace(p, SI_PHASE_REQUEST, &f, bodyless ? &empty : NULL, print_sec_step, NULL);
     if (v.action == SI_SEC_BLOCK || v.action == SI_SEC_REDIRECT)
         return;
     f.status = t->status;
     f.content_type = t->content_type;
     ev = si_security_evaluate(p, SI_PHASE_RESPONSE, &f, NULL, &v);
     print_verdict(t->status ? "(response, headers only)" : "(response, status unknown)", &v, ev);
+    si_security_trace(p, SI_PHASE_RESPONSE, &f, NULL, print_sec_step, NULL);
 }
 
 static const char explain_usage[] =

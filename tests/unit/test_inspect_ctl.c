@@ -313,7 +313,17 @@ Test(policy_cmds, explain_inspection_and_security)
     cr_assert(strstr(out, "https-inspection: inspect (default: no rule matched)"), "%s", out);
     cr_assert(strstr(out, "security-policy (request, no body): block by rule no-echo"), "%s", out);
     cr_assert(strstr(out, "path matches /echo"), "%s", out);
+    cr_assert(strstr(out, "  rule no-echo (line 15, block): MATCHES\n"
+                          "      matched:     host good.test; path matches /echo\n"), "per-condition trace: %s", out);
     free(out);
+    {
+        char *e[] = {"explain", FIXTURES "/policy.xml", "--client", "10.0.0.1", "https://good.test/other", NULL};
+        cr_assert_eq(run_captured(ctl_explain_main, 5, e, &out), 0);
+        cr_assert(strstr(out, "  rule no-echo (line 15, block): no match\n"
+                              "      matched:     host good.test\n"
+                              "      not matched: path /other\n"), "%s", out);
+        free(out);
+    }
     cr_assert_eq(run_captured(ctl_explain_main, 7, b, &out), 0);
     cr_assert(strstr(out, "bypass by rule vip-users"), "%s", out);
     cr_assert(strstr(out, "user alice"), "the matched condition is named: %s", out);
