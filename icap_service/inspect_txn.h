@@ -19,6 +19,7 @@
 
 struct inspect_conf {
     bool log_allowed; /* one log line for allowed transactions too (default on) */
+    const char *admin_contact; /* inspect.AdminContact, shown on block pages; NULL = not set */
 };
 extern struct inspect_conf inspect_conf;
 
