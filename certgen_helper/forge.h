@@ -57,7 +57,7 @@ struct cg_leaf_pub {
 int cg_leaf_pub_init(struct cg_leaf_pub *pub, EVP_PKEY *key);
 void cg_leaf_pub_clear(struct cg_leaf_pub *pub);
 
-/* The leaf key type for a request: RSA for an RSA origin or no origin, P-256 otherwise. */
+/* The leaf key type for a request: the signing CA's (RSA-2048 for an RSA CA, else P-256). */
 enum cg_key_type cg_forge_key_type(const struct si_crtd_request *req);
 
 /* pub: leaf's precomputed public key, or NULL (then it is encoded from leaf, slowly). */

@@ -193,7 +193,9 @@ static int forge_and_store(struct cg_service *svc, const struct si_crtd_request 
                            const unsigned char *key, time_t now, char *err, size_t es)
 {
     enum cg_key_type type = cg_forge_key_type(req);
-    const struct cg_leaf *shared = svc->opts.fresh_ec ? NULL : cg_keys_get(&svc->keys, type);
+    /* Fresh keys are P-256 only (RSA generation costs ~200 ms), so they need a P-256 CA. */
+    const struct cg_leaf *shared =
+        svc->opts.fresh_ec && type == CG_KEY_EC ? NULL : cg_keys_get(&svc->keys, type);
     struct cg_forge_opts fo = {svc->opts.max_days};
     struct cg_forge_result res;
     struct cg_leaf fresh = {0};

@@ -351,7 +351,8 @@ enum fetch_status fetch_asn1(const char *url, const ASN1_ITEM *req_item, const A
         snprintf(err, errsize, "not a usable http:// URL");
         return FETCH_BADURL;
     }
-    snprintf(path, sizeof(path), "%s%s%s", u.path, u.query ? "?" : "", u.query ? u.query : "");
+    snprintf(path, sizeof(path), "%s%s%s", u.path, u.query && *u.query ? "?" : "",
+             u.query ? u.query : "");
     st = resolve(u.host, u.port, deadline_ms, &res, err, errsize);
     if (st == FETCH_OK)
         st = connect_any(res, deadline_ms, &fd, err, errsize);

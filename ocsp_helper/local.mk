@@ -13,7 +13,8 @@ OCSP_CORE = \
 
 pkglibexec_PROGRAMS += ocsp_helper/inspect-ocsp
 ocsp_helper_inspect_ocsp_SOURCES = ocsp_helper/main.c $(OCSP_CORE)
-ocsp_helper_inspect_ocsp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+ocsp_helper_inspect_ocsp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
+	-DSI_DEFAULT_POLICY='"$(sysconfdir)/squid-inspect/policy.xml"'
 ocsp_helper_inspect_ocsp_LDADD = lib/libinspect.la $(OPENSSL_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test_crtvd_request tests/unit/test_ocsp_verify
@@ -32,4 +33,8 @@ EXTRA_DIST += tests/unit/ocsp_fixtures.sh
 # bench/ocsp_drive: the load driver bench/ocsp_bench.sh uses (built with make check).
 check_PROGRAMS += bench/ocsp_drive
 bench_ocsp_drive_SOURCES = bench/ocsp_drive.c
-EXTRA_DIST += bench/ocsp_bench.sh
+EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh
+
+# End-to-end tests through Squid on the lab (tests/e2e/lib).
+TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh
+EXTRA_DIST += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh tests/e2e/ocsp_lab.sh

@@ -154,6 +154,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: inspect-ocsp [options]   (Squid sslcrtvalidator_program)\n"
             "  --policy=FILE           read <certificate-validation> from the policy file\n"
+            "                          (default " SI_DEFAULT_POLICY " when it exists)\n"
+            "  --no-policy             command-line settings only\n"
             "  --revocation=off|soft|hard   default soft\n"
             "  --ocsp-timeout=DUR      whole OCSP exchange incl. DNS (3s, 1500ms, 1m); default 3s\n"
             "  --crl=off|fallback|always  CRL when OCSP gives no answer, or always; default fallback\n"
@@ -170,6 +172,7 @@ static void usage(FILE *f)
 struct opts {
     struct ocsp_settings s;
     const char *policy, *ca_file, *ca_dir;
+    bool no_policy;
     long threads, cache_entries;
 };
 
@@ -193,6 +196,7 @@ static int apply_option(struct opts *o, int c, const char *arg)
 
     switch (c) {
     case 'p': o->policy = arg; return 0;
+    case 'P': o->no_policy = true; return 0;
     case 'r':
         if ((m = ocsp_mode_parse(arg)) < 0)
             break;
@@ -226,7 +230,8 @@ static int apply_option(struct opts *o, int c, const char *arg)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
-        {"policy", required_argument, NULL, 'p'}, {"revocation", required_argument, NULL, 'r'},
+        {"policy", required_argument, NULL, 'p'}, {"no-policy", no_argument, NULL, 'P'},
+        {"revocation", required_argument, NULL, 'r'},
         {"ocsp-timeout", required_argument, NULL, 't'}, {"crl-timeout", required_argument, NULL, 'T'},
         {"crl", required_argument, NULL, 'c'}, {"override", required_argument, NULL, 'o'},
         {"check-intermediates", no_argument, NULL, 'i'}, {"nonce", no_argument, NULL, 'n'},
@@ -258,7 +263,25 @@ static int parse_args(int argc, char **argv, struct opts *o)
         fprintf(stderr, "inspect-ocsp: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    if (o->no_policy)
+        o->policy = NULL;
+    else if (!o->policy && access(SI_DEFAULT_POLICY, R_OK) == 0)
+        o->policy = SI_DEFAULT_POLICY; /* the file c-icap's service reads too */
     return 0;
+}
+
+static void log_started(struct validator *v, const struct opts *o, long workers)
+{
+    const struct ocsp_settings *s = ocsp_settings_get(v->settings);
+    struct ocsp_settings eff;
+    char src[128];
+
+    ocsp_settings_effective(s, NULL, &eff, src, sizeof(src));
+    si_info("started: %ld workers, settings from %s: revocation=%s ocsp-timeout=%ums crl=%s "
+            "crl-timeout=%ums intermediates=%s", workers, s->policy ? o->policy : "command line",
+            ocsp_mode_name(eff.mode), eff.ocsp_timeout_ms, ocsp_crl_name(eff.crl),
+            eff.crl_timeout_ms, eff.check_intermediates ? "yes" : "no");
+    ocsp_settings_put(v->settings, s);
 }
 
 static int run(struct opts *o)
@@ -291,9 +314,7 @@ static int run(struct opts *o)
         si_error("cannot start any worker thread");
         goto out;
     }
-    si_info("started: %ld workers, policy %s, defaults revocation=%s ocsp-timeout=%ums crl=%s",
-            started, o->policy ? o->policy : "(command line)", ocsp_mode_name(o->s.mode),
-            o->s.ocsp_timeout_ms, ocsp_crl_name(o->s.crl));
+    log_started(&v, o, started);
     read_loop(&p, v.settings);
     rc = 0;
 out:

@@ -1,28 +1,33 @@
-/* policy_source.c: settings from the policy file (see policy_source.h).
- * Until lib/policy lands on main this build has no policy loader: the command-line options are the
- * only source, and --policy is refused with a clear message. */
+/* policy_source.c: settings from the policy file through lib/policy (see policy_source.h). */
 #include "policy_source.h"
 
 #include <stdio.h>
 
+#include "policy.h"
+
 void *ocsp_policy_source_load(const char *path, char *err, size_t errsize)
 {
-    snprintf(err, errsize, "%s: this build has no policy loader; use --revocation, "
-             "--ocsp-timeout, --crl and --override instead", path);
-    return NULL;
+    return si_policy_load(path, err, errsize);
 }
 
 void ocsp_policy_source_unref(void *policy)
 {
-    (void)policy;
+    si_policy_unref(policy);
 }
 
 void ocsp_policy_source_apply(void *policy, const char *host, struct ocsp_settings *eff,
                               char *source, size_t size)
 {
-    (void)policy;
-    (void)host;
-    (void)eff;
-    (void)source;
-    (void)size;
+    struct si_validation_settings vs;
+
+    si_policy_validation_for(policy, host && *host ? host : NULL, &vs);
+    eff->mode = vs.revocation == SI_REVOCATION_OFF    ? OCSP_MODE_OFF
+                : vs.revocation == SI_REVOCATION_HARD ? OCSP_MODE_HARD
+                                                      : OCSP_MODE_SOFT;
+    eff->crl = vs.crl == SI_CRL_OFF ? OCSP_CRL_OFF
+               : vs.crl == SI_CRL_ALWAYS ? OCSP_CRL_ALWAYS
+                                         : OCSP_CRL_FALLBACK;
+    if (vs.ocsp_timeout_ms > 0)
+        eff->ocsp_timeout_ms = vs.ocsp_timeout_ms;
+    snprintf(source, size, "policy %s", vs.source);
 }

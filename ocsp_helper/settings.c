@@ -259,14 +259,14 @@ struct ocsp_settings_holder *ocsp_settings_holder_new(const struct ocsp_settings
     }
     pthread_mutex_init(&h->lock, NULL);
     h->cli = *cli; /* scalars only are read from it; overrides stay owned by the caller */
-    if (policy_path) {
-        h->policy_path = strdup(policy_path);
-        h->cur = h->policy_path ? load_policy(h, err, errsize) : NULL;
-    } else {
-        h->cur = snapshot_from(cli);
-        if (!h->cur)
-            snprintf(err, errsize, "out of memory");
-    }
+    if (policy_path && (h->policy_path = strdup(policy_path)) &&
+        !(h->cur = load_policy(h, err, errsize)))
+        /* Exiting would make Squid stop ("helpers crashing too rapidly"): run on the
+         * command-line settings and load the file as soon as it changes. */
+        si_error("policy %s not loaded, using the command-line settings until it is fixed: %s",
+                 policy_path, err);
+    if (!h->cur && !(h->cur = snapshot_from(cli)))
+        snprintf(err, errsize, "out of memory");
     h->last_check = time(NULL);
     if (!h->cur) {
         ocsp_settings_holder_free(h);

@@ -75,8 +75,9 @@ void ocsp_settings_effective(const struct ocsp_settings *s, const char *host,
 
 /*
  * The live settings: the command-line ones, or those read from a policy file (when policy_path is
- * set and the policy loader is built in). A reload is attempted when the file's mtime or size
- * changes; an invalid file keeps the previous settings and is logged.
+ * set). A reload is attempted when the file's mtime or size changes; an invalid file keeps the
+ * previous settings and is logged. A policy that cannot be loaded at start-up is logged and the
+ * command-line settings are used until the file changes.
  */
 struct ocsp_settings_holder;
 

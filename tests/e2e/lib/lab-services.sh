@@ -80,7 +80,7 @@ EOF
 lab_squid_conf() {
     local d=$LAB_DIR/squid certgen validator n
     mkdir -p "$d" && chmod 755 "$d"
-    : "${LAB_SQUID_PORT:=$(lab_free_port)}"
+    : "${LAB_SQUID_PORT:=${LAB_SQUID_LISTEN_PORT:-$(lab_free_port)}}"
     LAB_SQUID_CONF=$d/squid.conf
     LAB_SQUID_FRAGMENT=$d/squid-inspect.conf
     LAB_ACCESS_LOG=$LAB_LOGS/squid-access.log

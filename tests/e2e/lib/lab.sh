@@ -26,6 +26,7 @@
 #                     security_file_certgen);  LAB_VALIDATOR  validator ("none" = no validator;
 #                     default: installed inspect-ocsp if present, else none)
 #   LAB_BYPASS_NAMES LAB_TERMINATE_NAMES  the splice / terminate lists (server names)
+#   LAB_SQUID_LISTEN_PORT  Squid's port (default: a free one)
 #   LAB_SQUID_WORKERS (default 1)   LAB_SQUID_EXTRA / LAB_CICAP_EXTRA  extra config lines
 #   LAB_KEEP=1        keep the lab directory even when everything passed
 # Thread-safety: none needed; one lab per shell, any number of labs per machine.
@@ -46,17 +47,30 @@ lab_log() { echo "lab: $*" >&2; }
 
 # ---- directory, environment, teardown -------------------------------------------------------
 
-# lab_init [-n] [NAME]: create $LAB_DIR; without -n, tear everything down on EXIT/INT/TERM.
+# lab_init [-n] [-d DIR] [NAME]: create $LAB_DIR (a new temp dir, or DIR, which must not
+# exist or be empty); without -n, tear everything down on EXIT/INT/TERM.
 lab_init() {
-    local trap=1
-    if [ "${1:-}" = -n ]; then trap=0; shift; fi
+    local trap=1 dir=''
+    while [ $# -gt 0 ]; do
+        case $1 in
+        -n) trap=0; shift ;;
+        -d) dir=$2; shift 2 ;;
+        *) break ;;
+        esac
+    done
     local name=${1:-lab}
-    LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$name.XXXXXX") || return 1
+    if [ -n "$dir" ]; then
+        mkdir -p "$dir" && [ -z "$(ls -A "$dir")" ] || { lab_log "$dir is not an empty directory"; return 1; }
+        LAB_DIR=$(cd "$dir" && pwd)
+    else
+        LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$name.XXXXXX") || return 1
+    fi
     chmod 755 "$LAB_DIR"       # Squid runs as "proxy" when started by root: it must get in
     LAB_LOGS=$LAB_DIR/logs
     LAB_RUN=$LAB_DIR/run
     mkdir -p "$LAB_LOGS" "$LAB_RUN" && chmod 755 "$LAB_LOGS" "$LAB_RUN"
     LAB_NAME=$name
+    unset LAB_SQUID_PORT        # may be inherited from another lab's lab.env
     if [ "$(id -u)" -eq 0 ]; then LAB_SQUID_USER=proxy; else LAB_SQUID_USER=''; fi
     if [ $trap -eq 1 ]; then
         trap 'lab__on_exit' EXIT
@@ -106,12 +120,33 @@ lab__on_exit() {
 
 # ---- ports and readiness --------------------------------------------------------------------
 
-# lab_free_port: print a TCP port free on 127.0.0.1 (kernel-chosen, never twice in one lab;
-# works in $(...) too: the ports handed out are remembered in $LAB_DIR/ports).
+# lab_free_port: print a TCP port free on 127.0.0.1, never twice in one lab (works in $(...)
+# too: the ports handed out are remembered in $LAB_DIR/ports). Chosen at random below the
+# kernel's ephemeral range, so that client connections (which take ephemeral ports) cannot
+# grab it before the service binds it.
 lab_free_port() {
     local p i
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        p=$("$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') || return 1
+        p=$("$PYTHON3" - <<'PY'
+import random, socket
+try:
+    lo = int(open('/proc/sys/net/ipv4/ip_local_port_range').read().split()[0])
+except (OSError, ValueError, IndexError):
+    lo = 32768
+for _ in range(200):
+    port = random.randint(10000, lo - 1) if lo > 11000 else 0
+    s = socket.socket()
+    try:
+        s.bind(('127.0.0.1', port))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+) || return 1
+        [ -n "$p" ] || return 1
         grep -qx "$p" "$LAB_DIR/ports" 2>/dev/null && continue
         echo "$p" >> "$LAB_DIR/ports"
         echo "$p"; return 0
@@ -153,9 +188,13 @@ lab_wait_log() {
 # lab_spawn NAME LOGFILE CMD...: start CMD in its own session (process group) in the
 # background, output to LOGFILE, pid in $LAB_RUN/NAME.pid; sets LAB_PID.
 lab_spawn() {
-    local name=$1 log=$2; shift 2
+    local name=$1 log=$2 jobctl=0; shift 2
+    # With job control on (an interactive shell), a background job leads its own process
+    # group and setsid would fork, leaving $! dead: turn it off for the spawn.
+    case $- in *m*) jobctl=1; set +m ;; esac
     setsid "$@" </dev/null >>"$log" 2>&1 &
     LAB_PID=$!
+    [ $jobctl -eq 0 ] || set -m
     echo "$LAB_PID" > "$LAB_RUN/$name.pid"
 }
 
