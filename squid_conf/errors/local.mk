@@ -79,3 +79,10 @@ tests_unit_test_blockpage_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)
 tests_unit_test_blockpage_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_blockpage_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_blockpage
+
+# End-to-end: the pages in a real browser (chromium) and with markup in URL and host (curl).
+TESTS += tests/e2e/t_browser.sh
+EXTRA_DIST += tests/e2e/t_browser.sh
+clean-local: clean-si-artifacts
+clean-si-artifacts:
+	rm -rf tests/e2e/artifacts
