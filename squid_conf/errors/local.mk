@@ -81,8 +81,8 @@ tests_unit_test_blockpage_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_blockpage
 
 # End-to-end: the pages in a real browser (chromium) and with markup in URL and host (curl).
-TESTS += tests/e2e/t_browser.sh
-EXTRA_DIST += tests/e2e/t_browser.sh
+TESTS += tests/e2e/t_browser.sh tests/e2e/t_error_pages.sh
+EXTRA_DIST += tests/e2e/t_browser.sh tests/e2e/t_error_pages.sh
 clean-local: clean-si-artifacts
 clean-si-artifacts:
 	rm -rf tests/e2e/artifacts
