@@ -1,10 +1,12 @@
 # squid_conf/errors/: one design for the pages users see when inspection refuses something
 # (owner: pages). mkpages.sh builds, from page.html.in + inspect.css + pages.txt:
 #  - Squid 5.7 error templates for error_directory $(pkgdatadir)/errors (every ERR_* page
-#    Squid may load, plus ERR_INSPECT_TERMINATE for deny_info) and our error-details.txt;
+#    Squid may load, ERR_INSPECT_TERMINATE and the ERR_INSPECT_*_TEXT plain-text variants
+#    for deny_info) and our error-details.txt;
 #  - the security policy's block page: lib/blockpage_page.h (built into lib/blockpage.c) and
 #    $(pkgdatadir)/block-page.html (a starting point for <block-page template="...">).
-SI_PAGES_SRC = $(srcdir)/squid_conf/errors/page.html.in $(srcdir)/squid_conf/errors/inspect.css \
+SI_PAGES_SRC = $(srcdir)/squid_conf/errors/page.html.in $(srcdir)/squid_conf/errors/page.txt.in \
+	$(srcdir)/squid_conf/errors/inspect.css \
 	$(srcdir)/squid_conf/errors/pages.txt $(srcdir)/squid_conf/errors/mkpages.sh
 SI_ERR_PAGES = \
 	squid_conf/errors/en/ERR_ACCESS_DENIED \
@@ -49,13 +51,16 @@ SI_ERR_PAGES = \
 	squid_conf/errors/en/ERR_URN_RESOLVE \
 	squid_conf/errors/en/ERR_WRITE_ERROR \
 	squid_conf/errors/en/ERR_ZERO_SIZE_OBJECT \
-	squid_conf/errors/en/ERR_INSPECT_TERMINATE
+	squid_conf/errors/en/ERR_INSPECT_TERMINATE \
+	squid_conf/errors/en/ERR_INSPECT_CERT_TEXT \
+	squid_conf/errors/en/ERR_INSPECT_ICAP_TEXT \
+	squid_conf/errors/en/ERR_INSPECT_TERMINATE_TEXT
 sierrorsdir = $(pkgdatadir)/errors
 nodist_sierrors_DATA = $(SI_ERR_PAGES)
 dist_sierrors_DATA = squid_conf/errors/error-details.txt
 nodist_pkgdata_DATA = squid_conf/errors/block-page.html
 BUILT_SOURCES = lib/blockpage_page.h
-EXTRA_DIST += squid_conf/errors/page.html.in squid_conf/errors/inspect.css \
+EXTRA_DIST += squid_conf/errors/page.html.in squid_conf/errors/page.txt.in squid_conf/errors/inspect.css \
 	squid_conf/errors/pages.txt squid_conf/errors/mkpages.sh
 CLEANFILES += $(SI_ERR_PAGES) squid_conf/errors/pages.stamp squid_conf/errors/block-page.html \
 	lib/blockpage_page.h

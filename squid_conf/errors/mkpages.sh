@@ -6,13 +6,14 @@
 #   mkpages.sh cheader SRCDIR OUTFILE  the same block page as a C string (lib/blockpage.c)
 #
 # SRCDIR holds page.html.in (the layout), inspect.css (the style, inlined: the pages load
-# nothing from anywhere) and pages.txt (the words of each page). Squid's pages carry Squid's
+# nothing from anywhere), page.txt.in (the layout of "format: text" records, the same facts
+# for clients that do not want HTML) and pages.txt (the words of each page). Squid's pages carry Squid's
 # % codes (%U %H %T %w %x %D...; Squid HTML-escapes them) and a reference made of the master
 # transaction's start time and id, the same "ref=" the fragment's logformat writes.
 set -eu
 [ $# -eq 3 ] || { echo "usage: $0 squid|block|cheader SRCDIR OUT" >&2; exit 2; }
 mode=$1 src=$2 out=$3
-for f in page.html.in inspect.css pages.txt; do
+for f in page.html.in page.txt.in inspect.css pages.txt; do
     [ -r "$src/$f" ] || { echo "mkpages.sh: cannot read $src/$f" >&2; exit 1; }
 done
 # Squid expands every % of a template: the style must have none.
@@ -22,7 +23,8 @@ if grep -q '%' "$src/inspect.css"; then
 fi
 case $mode in squid) mkdir -p "$out" ;; block|cheader) ;; *) echo "mkpages.sh: bad mode $mode" >&2; exit 2 ;; esac
 
-awk -v mode="$mode" -v out="$out" -v css="$src/inspect.css" -v skel="$src/page.html.in" '
+awk -v mode="$mode" -v out="$out" -v css="$src/inspect.css" -v skel="$src/page.html.in" \
+    -v tskel="$src/page.txt.in" '
 function repl(s, key, val,    i, r) {
     r = ""
     while ((i = index(s, key)) > 0) { r = r substr(s, 1, i - 1) val; s = substr(s, i + length(key)) }
@@ -33,7 +35,8 @@ function emit(    k, page, f, n, lines, i) {
     if (name == "") return
     if ((mode == "squid") == (name == "block")) { name = ""; return }
     for (k in def) if (!(k in v)) v[k] = def[k]
-    page = layout
+    page = v["format"] == "text" ? tlayout : layout
+    delete v["format"]
     page = repl(page, "@CSS@", style)
     if (name == "block") {
         page = repl(page, "@URL@", "{{URL}}"); page = repl(page, "@TIME@", "{{TIME}}")
@@ -64,6 +67,7 @@ function emit(    k, page, f, n, lines, i) {
 BEGIN {
     while ((getline l < css) > 0) style = style l "\n"
     while ((getline l < skel) > 0) layout = layout l "\n"
+    while ((getline l < tskel) > 0) tlayout = tlayout l "\n"
     def["class"] = "si-fail"; def["codelabel"] = "Error"; def["code"] = "%c"
     def["action"] = "Try again later. If the problem persists, contact the administrator below and quote the reference."
 }

@@ -93,7 +93,7 @@ lab_assert_match "text: time" 'Time: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]
 lab_assert_match "text: reference and contact" 'Reference: si-.*Contact: Help <i>desk</i> & co' "$(tr '\n' ' ' < "$O/block.txt")"
 
 # --- Squid's access-denied page: host and URL with markup ----------------------------------
-printf 'GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$MARKUP_HOST:443" x.test "$LAB_INSPECT_CA" > "$O/denied.html"
+printf 'GET /x HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nConnection: close\r\n\r\n' | raw "$MARKUP_HOST:443" x.test "$LAB_INSPECT_CA" > "$O/denied.html"
 lab_assert_match "denied page: status" '^HTTP/1.1 403' "$(head -n1 "$O/denied.html")"
 lab_assert_match "denied page: host shown as text" '<strong>&lt;b&gt;x&lt;b&gt;\.test</strong>' "$(cat "$O/denied.html")"
 no_markup "denied page (host)" "$O/denied.html"
@@ -101,7 +101,7 @@ ref=$(ref_of 'sq-[0-9.]*-[0-9]*' "$O/denied.html")
 lab_assert_log "denied page: its reference is in the access log" "$LAB_ACCESS_LOG" "TCP_DENIED/.* ref=${ref//./\\.}\$"
 
 # --- terminate page ------------------------------------------------------------------------
-lab_curl -o "$O/terminate.html" -w '%{http_code}' "https://terminate.test:$LAB_ORIGIN_PORT/<i>p</i>" > "$O/terminate.code"
+lab_curl -H 'Accept: text/html' -o "$O/terminate.html" -w '%{http_code}' "https://terminate.test:$LAB_ORIGIN_PORT/<i>p</i>" > "$O/terminate.code"
 lab_assert_eq "terminate page: 403" 403 "$(cat "$O/terminate.code")"
 lab_assert_match "terminate page: words and host" 'Connections to this site are not allowed.*terminate\.test' "$(tr '\n' ' ' < "$O/terminate.html")"
 no_markup "terminate page" "$O/terminate.html"
@@ -109,12 +109,30 @@ ref=$(ref_of 'sq-[0-9.]*-[0-9]*' "$O/terminate.html")
 lab_assert_log "terminate page: its reference is on the CONNECT line" "$LAB_ACCESS_LOG" \
     "TCP_DENIED/[0-9]+ .*CONNECT terminate\\.test:[0-9]+ .* ref=${ref//./\\.}\$"
 
+# text_page NAME URL ERE-OF-FIRST-LINE: a client without text/html in Accept gets plain text.
+text_page() {
+    lab_curl -k -H 'Accept: application/json, */*' -D "$O/$1.h" -o "$O/$1.txt" "$2"
+    local t; t=$(cat "$O/$1.txt")
+    lab_assert_match "$1 (API client): text/plain" '^Content-Type: text/plain' "$(tr -d '\r' < "$O/$1.h" | grep -i '^content-type')"
+    lab_assert_match "$1 (API client): what and why" "^Refused by the HTTPS inspection proxy: $3" "$t"
+    lab_assert_match "$1 (API client): time" 'Time: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT' "$t"
+    lab_assert_match "$1 (API client): contact" 'Contact: helpdesk@corp\.test' "$t"
+    lab_assert_no_log "$1 (API client): no HTML" "$O/$1.txt" '<'
+    local r; r=$(ref_of 'sq-[0-9.]*-[0-9]*' "$O/$1.txt")
+    lab_assert_log "$1 (API client): its reference is on the refused request's line" "$LAB_ACCESS_LOG" \
+        "TCP_DENIED_REPLY/403 .* ref=${r//./\\.}\$"
+}
+text_page terminate-text "https://terminate.test:$LAB_ORIGIN_PORT/api/<i>x</i>" 'connections to this site are not allowed'
+lab_assert_match "terminate (API client): URL escaped" 'Address: https://terminate\.test:[0-9]+/api/&lt;i&gt;x&lt;/i&gt;' "$(cat "$O/terminate-text.txt")"
+text_page revoked-text "https://revoked.test:$LAB_ORIGIN_PORT/api" "the site's certificate was not accepted"
+lab_assert_match "revoked (API client): certificate error" 'Certificate error: X509_V_ERR_CERT_REVOKED' "$(cat "$O/revoked-text.txt")"
+
 # --- revocation undetermined, hard mode (OCSP refused, CRL server stopped) -------------------
 lab_stop squid
 lab_start_squid ADMIN_CONTACT=helpdesk@corp.test VALIDATOR_PROGRAM="$LAB_VALIDATOR_USED --revocation=hard" ||
     lab_fatal "squid did not restart with --revocation=hard"
 lab_stop crl
-lab_curl -k -o "$O/hard.html" "https://deadocsp.test:$LAB_ORIGIN_PORT/"
+lab_curl -k -H 'Accept: text/html' -o "$O/hard.html" "https://deadocsp.test:$LAB_ORIGIN_PORT/"
 t=$(tr '\n' ' ' < "$O/hard.html")
 lab_assert_match "hard mode: certificate page" "The site's certificate was not accepted" "$t"
 lab_assert_match "hard mode: reason in words" 'could not be confirmed that the site.s certificate \(/CN=deadocsp\.test\) has not been revoked' "$t"
@@ -126,17 +144,19 @@ lab_assert_log "hard mode: its reference is on the CONNECT line" "$LAB_ACCESS_LO
 
 # --- ICAP service down, bypass=off: the fail-closed page --------------------------------------
 lab_stop cicap
-printf 'GET /<i>p</i> HTTP/1.1\r\nHost: good.test:%s\r\nConnection: close\r\n\r\n' "$LAB_ORIGIN_PORT" |
+printf 'GET /<i>p</i> HTTP/1.1\r\nHost: good.test:%s\r\nAccept: text/html\r\nConnection: close\r\n\r\n' "$LAB_ORIGIN_PORT" |
     raw "good.test:$LAB_ORIGIN_PORT" good.test "$LAB_INSPECT_CA" > "$O/icap.html"
 t=$(tr '\n' ' ' < "$O/icap.html")
 lab_assert_match "ICAP down: 500" '^HTTP/1.1 500' "$t"
+text_page icap-text "https://good.test:$LAB_ORIGIN_PORT/api" 'the security check is not available'
+lab_assert_match "ICAP down (API client): error" 'Error: ERR_ICAP_FAILURE' "$(cat "$O/icap-text.txt")"
 lab_assert_match "ICAP down: words" 'The security check is not available' "$t"
 lab_assert_match "ICAP down: URL shown as text" "good\\.test:$LAB_ORIGIN_PORT/&lt;i&gt;p&lt;/i&gt;" "$t"
 no_markup "ICAP-failure page (URL)" "$O/icap.html"
 ref=$(ref_of 'sq-[0-9.]*-[0-9]*' "$O/icap.html")
 lab_assert_log "ICAP down: its reference is on the GET line" "$LAB_ACCESS_LOG" \
     "NONE_NONE/500 .* GET https://good\\.test:[0-9]+/<i>p</i> .* ref=${ref//./\\.}\$"
-printf 'GET http://%s:%s/x HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' \
+printf 'GET http://%s:%s/x HTTP/1.1\r\nHost: %s\r\nAccept: text/html\r\nConnection: close\r\n\r\n' \
     "$MARKUP_HOST" "$LAB_ORIGIN_PLAIN_PORT" "$MARKUP_HOST" | raw > "$O/icap-host.html"
 lab_assert_match "ICAP down: host shown as text" '<strong>&lt;b&gt;x&lt;b&gt;\.test</strong>' "$(cat "$O/icap-host.html")"
 no_markup "ICAP-failure page (host)" "$O/icap-host.html"

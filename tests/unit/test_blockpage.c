@@ -144,7 +144,8 @@ Test(squid_pages, every_template_has_the_facts)
     cr_assert_not_null(d, "generated templates missing (make builds them)");
     while ((e = readdir(d))) {
         char path[1024];
-        if (strncmp(e->d_name, "ERR_", 4) != 0)
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "ERR_", 4) != 0 || (len > 5 && strcmp(e->d_name + len - 5, "_TEXT") == 0))
             continue;
         snprintf(path, sizeof(path), "%s/squid_conf/errors/en/%s", BUILDDIR, e->d_name);
         char *page = slurp(path);
@@ -165,4 +166,53 @@ Test(squid_pages, every_template_has_the_facts)
     cr_assert(strstr(cert, "%D"), "the certificate error detail is not shown");
     free(cert);
     free(css);
+}
+
+/* The plain-text variants: no HTML at all, every fact, the same reference as the HTML pages. */
+Test(squid_pages, text_variants_carry_the_facts)
+{
+    static const char *const names[] = {"ERR_INSPECT_CERT_TEXT", "ERR_INSPECT_ICAP_TEXT",
+                                        "ERR_INSPECT_TERMINATE_TEXT"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/squid_conf/errors/en/%s", BUILDDIR, names[i]);
+        char *page = slurp(path);
+        cr_assert_null(strchr(page, '<'), "%s contains markup", names[i]);
+        cr_assert(strstr(page, "Refused by the HTTPS inspection proxy: "), "%s: no headline", names[i]);
+        cr_assert(strstr(page, "\nReason: "), "%s: no reason", names[i]);
+        cr_assert(strstr(page, "\nAddress: %U\n"), "%s: no URL", names[i]);
+        cr_assert(strstr(page, "\nTime: %T\n"), "%s: no time", names[i]);
+        cr_assert(strstr(page, "\nReference: sq-@Squid{%tS}-@Squid{%master_xaction}\n"), "%s", names[i]);
+        cr_assert(strstr(page, "\nContact: %w "), "%s: no contact", names[i]);
+        free(page);
+    }
+}
+
+/* Squid HTML-escapes the legacy codes it fills; the templates use only those (plus %D, whose
+ * certificate names Squid escapes, %g, Squid's own FTP listing, and %l, never used). */
+Test(squid_pages, only_escaped_codes)
+{
+    DIR *d = opendir(BUILDDIR "/squid_conf/errors/en");
+    struct dirent *e;
+
+    cr_assert_not_null(d);
+    while ((e = readdir(d))) {
+        char path[1024];
+        if (strncmp(e->d_name, "ERR_", 4) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/squid_conf/errors/en/%s", BUILDDIR, e->d_name);
+        char *page = slurp(path);
+        for (const char *p = strchr(page, '%'); p; p = strchr(p + 1, '%')) {
+            if (p > page && p[-1] == '{')
+                continue; /* @Squid{%code}: logformat, numbers and error names only */
+            cr_assert(strchr("UHTwcxDzEFZhg", p[1]), "%s uses %%%c", e->d_name, p[1]);
+        }
+        for (const char *p = strstr(page, "@Squid{"); p; p = strstr(p + 1, "@Squid{")) {
+            cr_assert(strncmp(p, "@Squid{%tS}", 11) == 0 || strncmp(p, "@Squid{%master_xaction}", 23) == 0 ||
+                          strncmp(p, "@Squid{%err_code}", 17) == 0 || strncmp(p, "@Squid{%err_detail}", 19) == 0,
+                      "%s: unexpected logformat code %.30s", e->d_name, p);
+        }
+        free(page);
+    }
+    closedir(d);
 }
