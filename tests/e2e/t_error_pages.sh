@@ -120,7 +120,7 @@ text_page() {
     lab_assert_no_log "$1 (API client): no HTML" "$O/$1.txt" '<'
     local r; r=$(ref_of 'sq-[0-9.]*-[0-9]*' "$O/$1.txt")
     lab_assert_log "$1 (API client): its reference is on the refused request's line" "$LAB_ACCESS_LOG" \
-        "TCP_DENIED_REPLY/403 .* ref=${r//./\\.}\$"
+        "TCP_DENIED_REPLY/[0-9]+ .* ref=${r//./\\.}\$"
 }
 text_page terminate-text "https://terminate.test:$LAB_ORIGIN_PORT/api/<i>x</i>" 'connections to this site are not allowed'
 lab_assert_match "terminate (API client): URL escaped" 'Address: https://terminate\.test:[0-9]+/api/&lt;i&gt;x&lt;/i&gt;' "$(cat "$O/terminate-text.txt")"
