@@ -6,7 +6,6 @@
 #   ocsp_use_validator POLICY_XML [ARGS]  Squid runs the staged inspect-ocsp with that
 #                                         <certificate-validation> policy (sets LAB_VALIDATOR)
 #   ocsp_start_rest                       the rest of the lab: ocsp, crl, origin, c-icap, squid
-#                                         (with Squid's own certificate generator, see below)
 #   ocsp_log_line NAME                    the validator's last log line for server NAME
 
 # ocsp_add_leaf NAME EXT SAN [revoke]
@@ -49,14 +48,8 @@ ocsp_use_validator() {
     export LAB_VALIDATOR=$bin/inspect-ocsp-lab
 }
 
-# Squid's own certificate generator is used here (when installed): these tests are about the
-# validator, and with inspect-certgen (main as of 12:02 UTC) a refused origin made the client
-# get the inspection CA certificate itself instead of Squid's error page.
 ocsp_start_rest() {
     local step
-    if [ -z "${LAB_CERTGEN:-}" ] && [ -x /usr/lib/squid/security_file_certgen ]; then
-        export LAB_CERTGEN=/usr/lib/squid/security_file_certgen
-    fi
     for step in lab_start_ocsp lab_start_crl_http lab_start_origin lab_start_cicap lab_start_squid; do
         "$step" || { lab_log "$step failed"; return 1; }
     done
