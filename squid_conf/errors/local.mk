@@ -61,7 +61,7 @@ dist_sierrors_DATA = squid_conf/errors/error-details.txt
 nodist_pkgdata_DATA = squid_conf/errors/block-page.html
 BUILT_SOURCES = lib/blockpage_page.h
 EXTRA_DIST += squid_conf/errors/page.html.in squid_conf/errors/page.txt.in squid_conf/errors/inspect.css \
-	squid_conf/errors/pages.txt squid_conf/errors/mkpages.sh
+	squid_conf/errors/pages.txt squid_conf/errors/mkpages.sh squid_conf/errors/README.md
 CLEANFILES += $(SI_ERR_PAGES) squid_conf/errors/pages.stamp squid_conf/errors/block-page.html \
 	lib/blockpage_page.h
 
