@@ -18,6 +18,10 @@ CONTACT='IT help desk (ext. 4444)'
 LAB_POLICY=$LAB_DIR/policy.xml
 cat > "$LAB_POLICY" <<'EOF'
 <policy xmlns="urn:squid-inspect:policy:1">
+  <https-inspection default="inspect">
+    <rule id="lab-terminate" action="terminate"><server-name>terminate.test</server-name></rule>
+    <rule id="lab-bypass" action="bypass"><server-name>bypass.test</server-name></rule>
+  </https-inspection>
   <security-policy default="allow">
     <rule id="no-downloads-area" action="block" reason="Downloads from this area are not allowed">
       <path glob="/blocked*"/>

@@ -13,6 +13,10 @@ lab_init error_pages
 LAB_POLICY=$LAB_DIR/policy.xml
 cat > "$LAB_POLICY" <<'EOF'
 <policy xmlns="urn:squid-inspect:policy:1">
+  <https-inspection default="inspect">
+    <rule id="lab-terminate" action="terminate"><server-name>terminate.test</server-name></rule>
+    <rule id="lab-bypass" action="bypass"><server-name>bypass.test</server-name></rule>
+  </https-inspection>
   <security-policy default="allow">
     <rule id="no-blocked" action="block" reason="Blocked area"><path glob="/blocked*"/></rule>
   </security-policy>
