@@ -16,6 +16,7 @@ ocsp_helper_inspect_ocsp_SOURCES = ocsp_helper/main.c $(OCSP_CORE)
 ocsp_helper_inspect_ocsp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	-DSI_DEFAULT_POLICY='"$(sysconfdir)/squid-inspect/policy.xml"'
 ocsp_helper_inspect_ocsp_LDADD = lib/libinspect.la $(OPENSSL_LIBS) -lpthread
+dist_man8_MANS += ocsp_helper/inspect-ocsp.8
 
 check_PROGRAMS += tests/unit/test_crtvd_request tests/unit/test_ocsp_verify
 tests_unit_test_crtvd_request_SOURCES = tests/unit/test_crtvd_request.c

@@ -69,7 +69,21 @@ EOF
         LAB_ICAP_SERVICE=inspect
     fi
     [ -n "${LAB_CICAP_EXTRA:-}" ] && printf '%s\n' "$LAB_CICAP_EXTRA" >> "$conf"
-    lab_spawn cicap "$LAB_LOGS/cicap-stdout.log" stdbuf -oL "$CICAP" -N -D -d 3 -f "$conf"
+    # A sanitized srv_inspect.so in an unsanitized c-icap: the ASan runtime must come first.
+    # c-icap's own allocations at exit are not ours to judge: no leak check in that process.
+    local preload='' asan
+    if [ "$LAB_ICAP_SERVICE" = inspect ]; then
+        asan=$(ldd "$E2E_CICAPMODDIR/srv_inspect.so" 2>/dev/null | awk '/libasan/ {print $3}')
+        [ -n "$asan" ] && preload=$asan
+    fi
+    if [ -n "$preload" ]; then
+        # (stdbuf works through LD_PRELOAD too: ASan goes in front of its library)
+        lab_spawn cicap "$LAB_LOGS/cicap-stdout.log" env ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+            stdbuf -oL sh -c 'LD_PRELOAD="$0${LD_PRELOAD:+:$LD_PRELOAD}" exec "$@"' "$preload" \
+            "$CICAP" -N -D -d 3 -f "$conf"
+    else
+        lab_spawn cicap "$LAB_LOGS/cicap-stdout.log" stdbuf -oL "$CICAP" -N -D -d 3 -f "$conf"
+    fi
     lab_wait_port "$LAB_ICAP_PORT" 20 "$LAB_PID" || return 1
     lab_env_save
 }
