@@ -8,3 +8,11 @@ bench_certgen_load_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_certgen_load_LDADD = $(OPENSSL_LIBS)
 dist_noinst_SCRIPTS += bench/certgen-bench.sh
 EXTRA_DIST += bench/README
+
+# srv_inspect vs c-icap's srv_echo (owner: policy): an ICAP load client and a policy loader.
+check_PROGRAMS += bench/icap_load bench/policy_load
+bench_icap_load_SOURCES = bench/icap_load.c
+bench_icap_load_LDADD = -lpthread
+bench_policy_load_SOURCES = bench/policy_load.c
+bench_policy_load_LDADD = lib/libinspect.la
+dist_noinst_SCRIPTS += bench/icap-bench.sh

@@ -2,7 +2,7 @@
 # both from KEY=VALUE arguments with this build's installed paths as defaults.
 dist_pkgdata_DATA += squid_conf/squid-inspect.conf.in squid_conf/c-icap-inspect.conf.in
 pkgdata_SCRIPTS = squid_conf/render-squid-conf
-EXTRA_DIST += squid_conf/render-squid-conf.in
+EXTRA_DIST += squid_conf/render-squid-conf.in squid_conf/README.md
 CLEANFILES += squid_conf/render-squid-conf
 
 # Paths are substituted at make time so that "make prefix=..." and DESTDIR behave.

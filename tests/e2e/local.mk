@@ -4,10 +4,14 @@
 # A test is tests/e2e/t_NAME.sh: exit 0 pass, 1 fail, 77 skip (never under CI=true).
 E2E_STAGE = $(abs_builddir)/tests/e2e/_stage
 E2E_TESTS = \
+	tests/e2e/t_lab_selftest.sh \
 	tests/e2e/t_squid_conf_parse.sh \
 	tests/e2e/t_bump_and_splice.sh \
+	tests/e2e/t_certgen_error_page.sh \
 	tests/e2e/t_certgen.sh \
-	tests/e2e/t_certgen_smp.sh
+	tests/e2e/t_certgen_smp.sh \
+	tests/e2e/t_icap_inspect.sh \
+	tests/e2e/t_inspect_squid.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh
@@ -38,3 +42,9 @@ CLEANFILES += tests/e2e/_stage.stamp
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/README \
 	tests/e2e/lib/lab.sh tests/e2e/lib/lab-services.sh tests/e2e/lib/lab-client.sh \
 	tests/e2e/lib/mkpki.sh tests/e2e/lib/origin.py tests/e2e/lib/ocspd.py
+
+# Other folders may hook clean-local the same way (prerequisite only, no recipe).
+clean-local: clean-local-e2e
+clean-local-e2e:
+	-rm -rf '$(E2E_STAGE)'
+.PHONY: clean-local-e2e

@@ -324,3 +324,35 @@ Test(service, fresh_ec_key_per_certificate_is_cached_with_it)
     fx_ca_free(&svc_ca);
     cg_service_free(&svc);
 }
+
+/* Under an RSA CA the leaf must be RSA too (see cg_forge_key_type), so fresh P-256 keys are not
+ * used: both certificates carry the shared RSA leaf key, never the CA key. */
+Test(service, fresh_ec_key_under_an_rsa_ca_uses_the_shared_rsa_key)
+{
+    struct cg_service svc;
+    char err[256] = "";
+    size_t la, lb;
+    char *a, *b;
+    X509 *ca, *cb;
+    EVP_PKEY *ka, *kb;
+
+    cr_assert_eq(fx_ca_make(&svc_ca, "Service CA", FX_RSA, 365), 0);
+    service_start(&svc, true);
+    a = origin_body(&svc_ca, "a.test", NULL, &la);
+    b = origin_body(&svc_ca, "b.test", NULL, &lb);
+    cr_assert_eq(cg_service_handle(&svc, a, la, time(NULL), err, sizeof(err)), 0, "%s", err);
+    reply_parts(&svc, &ca, &ka);
+    cr_assert_eq(cg_service_handle(&svc, b, lb, time(NULL), err, sizeof(err)), 0, "%s", err);
+    reply_parts(&svc, &cb, &kb);
+    cr_expect_eq(EVP_PKEY_get_base_id(ka), EVP_PKEY_RSA);
+    cr_expect_eq(EVP_PKEY_eq(ka, kb), 1, "the shared RSA leaf key");
+    cr_expect_neq(EVP_PKEY_eq(ka, svc_ca.key), 1, "never the CA key");
+    X509_free(ca);
+    X509_free(cb);
+    EVP_PKEY_free(ka);
+    EVP_PKEY_free(kb);
+    free(a);
+    free(b);
+    fx_ca_free(&svc_ca);
+    cg_service_free(&svc);
+}

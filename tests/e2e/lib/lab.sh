@@ -26,6 +26,7 @@
 #                     security_file_certgen);  LAB_VALIDATOR  validator ("none" = no validator;
 #                     default: installed inspect-ocsp if present, else none)
 #   LAB_BYPASS_NAMES LAB_TERMINATE_NAMES  the splice / terminate lists (server names)
+#   LAB_SQUID_LISTEN_PORT  Squid's port (default: a free one)
 #   LAB_SQUID_WORKERS (default 1)   LAB_SQUID_EXTRA / LAB_CICAP_EXTRA  extra config lines
 #   LAB_KEEP=1        keep the lab directory even when everything passed
 # Thread-safety: none needed; one lab per shell, any number of labs per machine.
@@ -46,17 +47,31 @@ lab_log() { echo "lab: $*" >&2; }
 
 # ---- directory, environment, teardown -------------------------------------------------------
 
-# lab_init [-n] [NAME]: create $LAB_DIR; without -n, tear everything down on EXIT/INT/TERM.
+# lab_init [-n] [-d DIR] [NAME]: create $LAB_DIR (a new temp dir, or DIR, which must not
+# exist or be empty); without -n, tear everything down on EXIT/INT/TERM.
 lab_init() {
-    local trap=1
-    if [ "${1:-}" = -n ]; then trap=0; shift; fi
+    local trap=1 dir=''
+    while [ $# -gt 0 ]; do
+        case $1 in
+        -n) trap=0; shift ;;
+        -d) dir=$2; shift 2 ;;
+        *) break ;;
+        esac
+    done
     local name=${1:-lab}
-    LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$name.XXXXXX") || return 1
+    if [ -n "$dir" ]; then
+        mkdir -p "$dir" && [ -z "$(ls -A "$dir")" ] || { lab_log "$dir is not an empty directory"; return 1; }
+        LAB_DIR=$(cd "$dir" && pwd)
+    else
+        LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$name.XXXXXX") || return 1
+    fi
     chmod 755 "$LAB_DIR"       # Squid runs as "proxy" when started by root: it must get in
     LAB_LOGS=$LAB_DIR/logs
     LAB_RUN=$LAB_DIR/run
     mkdir -p "$LAB_LOGS" "$LAB_RUN" && chmod 755 "$LAB_LOGS" "$LAB_RUN"
     LAB_NAME=$name
+    lab__sanitizer_env
+    unset LAB_SQUID_PORT        # may be inherited from another lab's lab.env
     if [ "$(id -u)" -eq 0 ]; then LAB_SQUID_USER=proxy; else LAB_SQUID_USER=''; fi
     if [ $trap -eq 1 ]; then
         trap 'lab__on_exit' EXIT
@@ -65,6 +80,29 @@ lab_init() {
     fi
     lab_env_save
     lab_log "lab directory $LAB_DIR"
+}
+
+# lab__sanitizer_env: a sanitized build (./configure --enable-sanitizers) reports into
+# $LAB_DIR/sanitizer/ (world-writable: Squid runs helpers as "proxy"), one file per process
+# that found something; lab_done and the teardown fail the test when a report is there.
+# Squid hands its environment to the helpers, so they inherit these options.
+lab__sanitizer_env() {
+    LAB_SANITIZER_DIR=$LAB_DIR/sanitizer
+    mkdir -p "$LAB_SANITIZER_DIR" && chmod 1777 "$LAB_SANITIZER_DIR"
+    export ASAN_OPTIONS="log_path=$LAB_SANITIZER_DIR/asan:detect_leaks=1:abort_on_error=0${LAB_ASAN_EXTRA:+:$LAB_ASAN_EXTRA}"
+    export UBSAN_OPTIONS="log_path=$LAB_SANITIZER_DIR/ubsan:print_stacktrace=1:halt_on_error=1"
+}
+
+# lab_sanitizer_reports: print the sanitizer reports of this lab (none: nothing, status 1).
+lab_sanitizer_reports() {
+    local f found=1
+    for f in "${LAB_SANITIZER_DIR:-/nonexistent}"/*; do
+        [ -s "$f" ] || continue
+        echo "----- sanitizer report $f" >&2
+        head -n 60 "$f" >&2
+        found=0
+    done
+    return $found
 }
 
 # lab_env_save: write every LAB_* variable to $LAB_DIR/lab.env (sourceable).
@@ -93,6 +131,10 @@ lab__on_exit() {
     trap - EXIT INT TERM
     [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ] || exit $rc
     lab_stop_all
+    if [ $rc -ne 77 ] && lab_sanitizer_reports; then
+        echo "FAIL: a sanitizer reported an error (above)"
+        [ $rc -eq 0 ] && rc=1
+    fi
     if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
         lab_tail_logs 30
         lab_log "FAILED (exit $rc); lab directory kept: $LAB_DIR"
@@ -106,12 +148,33 @@ lab__on_exit() {
 
 # ---- ports and readiness --------------------------------------------------------------------
 
-# lab_free_port: print a TCP port free on 127.0.0.1 (kernel-chosen, never twice in one lab;
-# works in $(...) too: the ports handed out are remembered in $LAB_DIR/ports).
+# lab_free_port: print a TCP port free on 127.0.0.1, never twice in one lab (works in $(...)
+# too: the ports handed out are remembered in $LAB_DIR/ports). Chosen at random below the
+# kernel's ephemeral range, so that client connections (which take ephemeral ports) cannot
+# grab it before the service binds it.
 lab_free_port() {
     local p i
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        p=$("$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') || return 1
+        p=$("$PYTHON3" - <<'PY'
+import random, socket
+try:
+    lo = int(open('/proc/sys/net/ipv4/ip_local_port_range').read().split()[0])
+except (OSError, ValueError, IndexError):
+    lo = 32768
+for _ in range(200):
+    port = random.randint(10000, lo - 1) if lo > 11000 else 0
+    s = socket.socket()
+    try:
+        s.bind(('127.0.0.1', port))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+) || return 1
+        [ -n "$p" ] || return 1
         grep -qx "$p" "$LAB_DIR/ports" 2>/dev/null && continue
         echo "$p" >> "$LAB_DIR/ports"
         echo "$p"; return 0
@@ -153,9 +216,13 @@ lab_wait_log() {
 # lab_spawn NAME LOGFILE CMD...: start CMD in its own session (process group) in the
 # background, output to LOGFILE, pid in $LAB_RUN/NAME.pid; sets LAB_PID.
 lab_spawn() {
-    local name=$1 log=$2; shift 2
+    local name=$1 log=$2 jobctl=0; shift 2
+    # With job control on (an interactive shell), a background job leads its own process
+    # group and setsid would fork, leaving $! dead: turn it off for the spawn.
+    case $- in *m*) jobctl=1; set +m ;; esac
     setsid "$@" </dev/null >>"$log" 2>&1 &
     LAB_PID=$!
+    [ $jobctl -eq 0 ] || set -m
     echo "$LAB_PID" > "$LAB_RUN/$name.pid"
 }
 

@@ -1,0 +1,48 @@
+/*
+ * chain_cache.h: parsed and verified chains by the SHA-256 of the PEM text Squid sent.
+ *
+ * Squid sends the same chain (as PEM) again for every connection to a server. Parsing PEM and
+ * building the chain cost most of a cached validation under OpenSSL 3.0 (decoder locks), so the
+ * parsed certificates, the verified chain and the store it verified against are kept for a few
+ * minutes (never past the earliest notAfter in the chain). Failed verifications are not cached;
+ * an entry may hold parsed certificates only (chain NULL) until a verification fills it in.
+ *
+ * Ownership: get/put take and hand out their own references (X509_up_ref, X509_STORE_up_ref);
+ * the caller frees what it gets with chain_hit_clear.
+ * Thread-safety: all functions may be called from any thread (one mutex).
+ */
+#ifndef OCSP_CHAIN_CACHE_H
+#define OCSP_CHAIN_CACHE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "crtvd_request.h"
+
+struct chain_hit {
+    X509 *certs[SI_CRTVD_MAX_CERTS]; /* as in the request, index = cert_N */
+    size_t ncerts;
+    STACK_OF(X509) *chain; /* verified, leaf first; NULL: parsed only */
+    X509_STORE *store;     /* what it verified against (NULL with chain) */
+};
+
+struct chain_cache;
+
+struct chain_cache *chain_cache_new(size_t max_entries, unsigned ttl_s);
+void chain_cache_free(struct chain_cache *c);
+
+/* key: SHA-256 over the request's certificates and whether Squid reported errors. */
+void chain_cache_key(struct chain_cache *c, const struct si_crtvd_request *req,
+                     unsigned char key[32]);
+
+/* Fills hit with new references on a hit (returns 1), else 0. */
+int chain_cache_get(struct chain_cache *c, const unsigned char key[32], time_t now,
+                    struct chain_hit *hit);
+/* Stores new references to what hit holds (hit stays the caller's). */
+void chain_cache_put(struct chain_cache *c, const unsigned char key[32], const struct chain_hit *hit,
+                     time_t now);
+void chain_hit_clear(struct chain_hit *hit);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * revocation.h: the revocation status of one certificate: OCSP first (cache, backoff, fetch,
+ * verify), then the CRL from its distribution point, as the settings allow.
+ *
+ * Ownership: arguments are borrowed; the result is a plain value.
+ * Thread-safety: reentrant; the cache serialises itself.
+ */
+#ifndef OCSP_REVOCATION_H
+#define OCSP_REVOCATION_H
+
+#include <stdbool.h>
+
+#include <openssl/x509.h>
+
+#include "cache.h"
+#include "ocsp_verify.h"
+#include "settings.h"
+
+enum rev_source { SRC_NONE = 0, SRC_OCSP, SRC_CRL, SRC_CACHE };
+
+struct rev_result {
+    enum rev_status status; /* GOOD, REVOKED, or why it is undetermined */
+    enum rev_source source; /* where the decisive answer came from */
+    bool from_crl;          /* the decisive answer is a CRL's (also when cached) */
+    bool no_pointer;        /* the certificate has neither an OCSP URL nor a CRL pointer */
+    char why[420];          /* one line: what was tried and what came of it */
+};
+
+const char *rev_source_name(enum rev_source src);
+
+/*
+ * Checks cert, whose verified issuer chain (issuer first, up to the anchor) is `above`, against
+ * the trust anchors in store. Spends at most ocsp_timeout_ms on OCSP and crl_timeout_ms on the CRL.
+ */
+void rev_check(struct rev_cache *cache, const struct ocsp_settings *s, X509 *cert,
+               STACK_OF(X509) *above, X509_STORE *store, struct rev_result *res);
+
+/* The limits of s in the form ocsp_verify wants. */
+void rev_limits_from(const struct ocsp_settings *s, struct rev_limits *lim);
+
+#endif

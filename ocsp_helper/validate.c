@@ -1,0 +1,343 @@
+/* validate.c: a cert_validate request to a verdict (see validate.h). */
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "fetch.h"
+#include "log.h"
+#include "revocation.h"
+
+struct vctx {
+    struct si_crtvd_request req;
+    X509 *certs[SI_CRTVD_MAX_CERTS];
+    STACK_OF(X509) *untrusted; /* certs[1..] as sent */
+    STACK_OF(X509) *chain;     /* verified: leaf first */
+    X509_STORE *tmpstore;      /* owned: anchor from Squid's chain, or a chain cache hit's */
+    bool chain_cached;         /* chain and store came from the chain cache */
+    X509_STORE *store;         /* the store the chain verified against */
+    enum ocsp_mode mode;
+    struct ocsp_settings eff; /* settings for this server name */
+    char eff_source[128];     /* where they came from, for the log line */
+    bool staple;
+    const char *result; /* word for the log line */
+    enum rev_source source;
+    char reason[480];
+};
+
+X509_STORE *validator_store_new(const char *ca_file, const char *ca_dir, char *err,
+                                size_t errsize)
+{
+    X509_STORE *st = X509_STORE_new();
+    int ok;
+
+    if (!st) {
+        snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    if (ca_file || ca_dir)
+        ok = X509_STORE_load_locations(st, ca_file, ca_dir);
+    else
+        ok = X509_STORE_set_default_paths(st);
+    if (!ok) {
+        snprintf(err, errsize, "cannot load trust anchors from %s%s%s", ca_file ? ca_file : "",
+                 ca_file && ca_dir ? " and " : "", ca_dir ? ca_dir : "");
+        X509_STORE_free(st);
+        ERR_clear_error();
+        return NULL;
+    }
+    return st;
+}
+
+static void vctx_free(struct vctx *x)
+{
+    for (size_t i = 0; i < SI_CRTVD_MAX_CERTS; i++)
+        X509_free(x->certs[i]);
+    sk_X509_free(x->untrusted);
+    sk_X509_pop_free(x->chain, X509_free);
+    X509_STORE_free(x->tmpstore);
+    si_crtvd_request_free(&x->req);
+}
+
+static void chain_to_cache(struct validator *v, struct vctx *x, const unsigned char key[32]);
+
+/* Parses the PEM certificates (and remembers them, parsed, in the chain cache). */
+static int load_certs(struct validator *v, struct vctx *x, const unsigned char key[32])
+{
+    if (!(x->untrusted = sk_X509_new_null()))
+        return -1;
+    for (size_t i = 0; i < x->req.ncerts; i++) {
+        BIO *b = BIO_new_mem_buf(x->req.certs[i], -1);
+
+        x->certs[i] = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+        BIO_free(b);
+        if (!x->certs[i]) {
+            snprintf(x->reason, sizeof(x->reason), "cert_%zu is not a readable PEM certificate", i);
+            ERR_clear_error();
+            return -1;
+        }
+        if (i > 0 && !sk_X509_push(x->untrusted, x->certs[i]))
+            return -1;
+    }
+    chain_to_cache(v, x, key);
+    return 0;
+}
+
+/* Squid reports time errors itself; the chain is still built through them. */
+static int chain_cb(int ok, X509_STORE_CTX *ctx)
+{
+    int e = X509_STORE_CTX_get_error(ctx);
+
+    if (!ok && (e == X509_V_ERR_CERT_HAS_EXPIRED || e == X509_V_ERR_CERT_NOT_YET_VALID))
+        return 1;
+    return ok;
+}
+
+static int verify_with(struct vctx *x, X509_STORE *store, int *err)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    int ok = 0;
+
+    if (ctx && X509_STORE_CTX_init(ctx, store, x->certs[0], x->untrusted)) {
+        X509_STORE_CTX_set_verify_cb(ctx, chain_cb);
+        ok = X509_verify_cert(ctx) == 1;
+        *err = X509_STORE_CTX_get_error(ctx);
+        if (ok) {
+            x->chain = X509_STORE_CTX_get1_chain(ctx);
+            x->store = store;
+        }
+    }
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    return ok && x->chain ? 0 : -1;
+}
+
+/* Certificates and chain from the chain cache, when this chain was verified recently. */
+static bool chain_from_cache(struct validator *v, struct vctx *x, unsigned char key[32])
+{
+    struct chain_hit hit;
+
+    if (!v->chains)
+        return false;
+    chain_cache_key(v->chains, &x->req, key);
+    if (!chain_cache_get(v->chains, key, time(NULL), &hit))
+        return false;
+    memcpy(x->certs, hit.certs, sizeof(hit.certs));
+    if (!hit.chain) { /* parsed only: verification still to do */
+        if (!(x->untrusted = sk_X509_new_null()))
+            return true;
+        for (size_t i = 1; i < x->req.ncerts; i++)
+            sk_X509_push(x->untrusted, x->certs[i]);
+        return true;
+    }
+    x->chain = hit.chain;
+    x->store = x->tmpstore = hit.store;
+    x->chain_cached = true;
+    return true;
+}
+
+static void chain_to_cache(struct validator *v, struct vctx *x, const unsigned char key[32])
+{
+    struct chain_hit hit = {.ncerts = x->req.ncerts, .chain = x->chain, .store = x->store};
+
+    if (!v->chains)
+        return;
+    memcpy(hit.certs, x->certs, sizeof(hit.certs));
+    chain_cache_put(v->chains, key, &hit, time(NULL));
+}
+
+/* Verifies the chain against our anchors; when Squid found no error, its own anchor will do. */
+static int verify_chain(struct validator *v, struct vctx *x)
+{
+    X509 *top = x->certs[x->req.ncerts - 1];
+    int e = 0;
+
+    if (x->chain_cached)
+        return 0;
+    if (verify_with(x, v->store, &e) == 0)
+        return 0;
+    /* Squid verified this chain to that anchor against its own trust (e.g. a cafile= of
+     * tls_outgoing_options). Not with flags=DONT_VERIFY_PEER: then run with --no-squid-anchor. */
+    if (!v->no_squid_anchor && x->req.nerrors == 0 && x->req.ncerts > 1 &&
+        X509_check_issued(top, top) == X509_V_OK &&
+        (x->tmpstore = X509_STORE_new()) && X509_STORE_add_cert(x->tmpstore, top) &&
+        verify_with(x, x->tmpstore, &e) == 0)
+        return 0;
+    snprintf(x->reason, sizeof(x->reason), "chain not verified here: %s",
+             X509_verify_cert_error_string(e));
+    ERR_clear_error();
+    return -1;
+}
+
+static int cert_index(struct vctx *x, X509 *c)
+{
+    for (size_t i = 0; i < x->req.ncerts; i++) {
+        if (X509_cmp(x->certs[i], c) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static void pass_squid_errors(struct vctx *x, struct si_crtvd_reply *reply)
+{
+    for (size_t i = 0; i < x->req.nerrors; i++) {
+        const struct si_crtvd_error *e = &x->req.errors[i];
+        char why[128];
+
+        if (si_crtvd_error_known(e->name)) {
+            si_crtvd_reply_add(reply, e->name, NULL, e->cert);
+        } else {
+            snprintf(why, sizeof(why), "Squid reported TLS error %s", e->name);
+            si_crtvd_reply_add(reply, "X509_V_ERR_APPLICATION_VERIFICATION", why, e->cert);
+        }
+    }
+}
+
+/* The error name that reports an undetermined status in hard mode. */
+static const char *hard_error(const struct rev_result *r)
+{
+    if (r->no_pointer)
+        return "X509_V_ERR_UNABLE_TO_GET_CRL";
+    switch (r->status) {
+    case REV_UNKNOWN: return "X509_V_ERR_OCSP_CERT_UNKNOWN";
+    case REV_STALE: return r->from_crl ? "X509_V_ERR_CRL_HAS_EXPIRED" : "X509_V_ERR_OCSP_VERIFY_FAILED";
+    case REV_INVALID: return r->from_crl ? "X509_V_ERR_UNABLE_TO_GET_CRL" : "X509_V_ERR_OCSP_VERIFY_FAILED";
+    default: return r->from_crl ? "X509_V_ERR_UNABLE_TO_GET_CRL" : "X509_V_ERR_OCSP_VERIFY_NEEDED";
+    }
+}
+
+/* Checks one certificate of the verified chain (index i) and adds its error, if any. */
+static void check_one(struct validator *v, const struct ocsp_settings *s, struct vctx *x, int i,
+                      struct si_crtvd_reply *reply)
+{
+    STACK_OF(X509) *above = sk_X509_new_null();
+    struct rev_result r;
+    char why[480];
+
+    for (int k = i + 1; above && k < sk_X509_num(x->chain); k++)
+        sk_X509_push(above, sk_X509_value(x->chain, k));
+    rev_check(v->cache, s, sk_X509_value(x->chain, i), above, x->store, &r);
+    sk_X509_free(above);
+    if (i == 0)
+        x->source = r.source;
+    if (r.status == REV_GOOD) {
+        if (i == 0) {
+            x->result = "good";
+            snprintf(x->reason, sizeof(x->reason), "%s", r.why);
+        }
+        return;
+    }
+    snprintf(why, sizeof(why), "%s%s", i ? "intermediate: " : "", r.why);
+    if (r.status == REV_REVOKED) {
+        x->result = "revoked";
+        si_crtvd_reply_add(reply, "X509_V_ERR_CERT_REVOKED", why,
+                           cert_index(x, sk_X509_value(x->chain, i)));
+    } else if (strcmp(x->result, "revoked") != 0) {
+        x->result = x->mode == OCSP_MODE_HARD ? "undetermined-refused" : "undetermined";
+        if (x->mode == OCSP_MODE_HARD)
+            si_crtvd_reply_add(reply, hard_error(&r), why,
+                               cert_index(x, sk_X509_value(x->chain, i)));
+    }
+    snprintf(x->reason, sizeof(x->reason), "%s", why);
+}
+
+static void check_revocation(struct validator *v, const struct ocsp_settings *s, struct vctx *x,
+                             const unsigned char key[32], struct si_crtvd_reply *reply)
+{
+    int last;
+
+    if (!x->chain_cached && verify_chain(v, x) == 0)
+        chain_to_cache(v, x, key);
+    else if (!x->chain_cached) {
+        x->result = x->mode == OCSP_MODE_HARD ? "undetermined-refused" : "undetermined";
+        if (x->mode == OCSP_MODE_HARD && x->req.nerrors == 0)
+            si_crtvd_reply_add(reply, "X509_V_ERR_OCSP_VERIFY_NEEDED", x->reason, 0);
+        return;
+    }
+    x->result = "good";
+    check_one(v, s, x, 0, reply);
+    last = sk_X509_num(x->chain) - 1; /* the anchor is never checked */
+    for (int i = 1; s->check_intermediates && i < last; i++)
+        check_one(v, s, x, i, reply);
+}
+
+static void log_line(struct vctx *x, const char *verdict, unsigned nerr, int64_t t0)
+{
+    char host[128] = "-", subj[256] = "-", serial[80] = "-", reason[480], src[128];
+
+    if (x->req.host)
+        si_log_sanitize(host, sizeof(host), *x->req.host ? x->req.host : "-");
+    if (x->certs[0]) {
+        char *sn = X509_NAME_oneline(X509_get_subject_name(x->certs[0]), NULL, 0);
+        BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x->certs[0]), NULL);
+        char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+        si_log_sanitize(subj, sizeof(subj), sn ? sn : "?");
+        si_log_sanitize(serial, sizeof(serial), hex ? hex : "?");
+        OPENSSL_free(sn);
+        OPENSSL_free(hex);
+        BN_free(bn);
+    }
+    si_log_sanitize(reason, sizeof(reason), x->reason);
+    si_log_sanitize(src, sizeof(src), x->eff_source[0] ? x->eff_source : "-");
+    si_info("validation host=%s subject=\"%s\" serial=%s mode=%s%s settings=\"%s\" source=%s "
+            "result=%s reason=\"%s\" verdict=%s errors=%u latency_ms=%lld",
+            host, subj, serial, ocsp_mode_name(x->mode), x->staple ? "(must-staple)" : "", src,
+            rev_source_name(x->source), x->result, reason, verdict, nerr,
+            (long long)(fetch_now_ms() - t0));
+}
+
+const char *validator_run(struct validator *v, const char *body, size_t len,
+                          struct si_crtvd_reply *reply)
+{
+    int64_t t0 = fetch_now_ms();
+    struct vctx *x = calloc(1, sizeof(*x));
+    const struct ocsp_settings *s = ocsp_settings_get(v->settings);
+    const char *verdict;
+    unsigned char key[32];
+
+    if (!x) {
+        si_crtvd_reply_add(reply, "X509_V_ERR_OUT_OF_MEM", "validator out of memory", -1);
+        ocsp_settings_put(v->settings, s);
+        return "ERR";
+    }
+    x->result = "not-checked";
+    x->mode = s->mode;
+    if (si_crtvd_parse(body, len, &x->req, x->reason, sizeof(x->reason)) < 0 ||
+        (!chain_from_cache(v, x, key) && load_certs(v, x, key) < 0)) {
+        char why[sizeof(x->reason)];
+
+        snprintf(why, sizeof(why), "malformed validation request: %.400s", x->reason);
+        memcpy(x->reason, why, sizeof(why));
+        si_crtvd_reply_add(reply, "X509_V_ERR_APPLICATION_VERIFICATION", why, -1);
+        goto done;
+    }
+    ocsp_settings_effective(s, x->req.host, &x->eff, x->eff_source, sizeof(x->eff_source));
+    x->mode = x->eff.mode;
+    x->staple = rev_must_staple(x->certs[0]);
+    if (x->staple && x->mode == OCSP_MODE_SOFT)
+        x->mode = OCSP_MODE_HARD;
+    pass_squid_errors(x, reply);
+    if (x->mode == OCSP_MODE_OFF) {
+        x->result = "off";
+        snprintf(x->reason, sizeof(x->reason), "revocation checking is off for this server");
+    } else {
+        check_revocation(v, &x->eff, x, key, reply);
+    }
+done:
+    verdict = reply->count ? "ERR" : "OK";
+    if (reply->failed) {
+        si_crtvd_reply_free(reply);
+        si_crtvd_reply_add(reply, "X509_V_ERR_OUT_OF_MEM", "validator out of memory", -1);
+        verdict = "ERR";
+    }
+    log_line(x, verdict, reply->count, t0);
+    vctx_free(x);
+    free(x);
+    ocsp_settings_put(v->settings, s);
+    return verdict;
+}

@@ -1,0 +1,67 @@
+# ocsp_lab.sh: what the inspect-ocsp end-to-end tests add to the lab (sourced after lib/lab.sh).
+#
+#   ocsp_add_leaf NAME EXT SAN [revoke]   extra origin leaf in the lab PKI (after lab_pki, before
+#                                         lab_start_origin); "revoke" also revokes it and
+#                                         re-signs the intermediate's CRL
+#   ocsp_use_validator POLICY_XML [ARGS]  Squid runs the staged inspect-ocsp with that
+#                                         <certificate-validation> policy (sets LAB_VALIDATOR)
+#   ocsp_start_rest                       the rest of the lab: ocsp, crl, origin, c-icap, squid
+#   ocsp_log_line NAME                    the validator's last log line for server NAME
+
+# ocsp_add_leaf NAME EXT SAN [revoke]
+ocsp_add_leaf() {
+    local name=$1 ext=$2 san=$3 p=$LAB_PKI
+    (cd "$p" && export SAN=$san CADIR=int &&
+        "$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "leaf/$name.key" &&
+        "$OPENSSL" req -new -key "leaf/$name.key" -subj "/CN=${san#*:}" -out "leaf/$name.csr" &&
+        "$OPENSSL" ca -batch -notext -config pki.cnf -extensions "$ext" -cert int/ca.crt \
+            -keyfile int/ca.key -in "leaf/$name.csr" -out "leaf/$name.crt" &&
+        cat "leaf/$name.crt" int/ca.crt > "leaf/$name.chain.pem" &&
+        echo "${san#*:} $name" >> origin.map) >> "$LAB_LOGS/mkpki.log" 2>&1 ||
+        { lab_log "cannot issue $name"; return 1; }
+    [ "${4:-}" = revoke ] || return 0
+    (cd "$p" && export SAN=DNS:unused CADIR=int &&
+        "$OPENSSL" ca -config pki.cnf -revoke "leaf/$name.crt" -crl_reason keyCompromise \
+            -cert int/ca.crt -keyfile int/ca.key &&
+        "$OPENSSL" ca -config pki.cnf -gencrl -cert int/ca.crt -keyfile int/ca.key \
+            -out int/ca.crl.pem &&
+        "$OPENSSL" crl -in int/ca.crl.pem -outform DER -out www/int.crl) >> "$LAB_LOGS/mkpki.log" 2>&1 ||
+        { lab_log "cannot revoke $name"; return 1; }
+}
+
+# ocsp_use_validator POLICY_XML [EXTRA ARGS...]: a wrapper Squid can run (as "proxy" when root).
+ocsp_use_validator() {
+    local policy=$1 bin=$LAB_DIR/bin; shift
+    [ -x "${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-ocsp" ] ||
+        lab_skip "inspect-ocsp is not staged (run through make check)"
+    mkdir -p "$bin" && chmod 755 "$bin" && cp "$E2E_PKGLIBEXECDIR/inspect-ocsp" "$bin/" &&
+        chmod 755 "$bin/inspect-ocsp" || return 1
+    printf '%s\n' "$policy" > "$LAB_DIR/ocsp-policy.xml" && chmod 644 "$LAB_DIR/ocsp-policy.xml"
+    {
+        echo '#!/bin/sh'
+        printf 'exec %q --policy %q --ca-file %q' "$bin/inspect-ocsp" "$LAB_DIR/ocsp-policy.xml" \
+            "$LAB_ORIGIN_ROOT"
+        [ $# -eq 0 ] || printf ' %q' "$@"
+        echo ' "$@"'
+    } > "$bin/inspect-ocsp-lab"
+    chmod 755 "$bin/inspect-ocsp-lab"
+    export LAB_VALIDATOR=$bin/inspect-ocsp-lab
+}
+
+ocsp_start_rest() {
+    local step
+    for step in lab_start_ocsp lab_start_crl_http lab_start_origin lab_start_cicap lab_start_squid; do
+        "$step" || { lab_log "$step failed"; return 1; }
+    done
+}
+
+# ocsp_log_line NAME: last "validation host=NAME " line of the validator in Squid's cache.log.
+ocsp_log_line() {
+    grep -F "inspect-ocsp" "$LAB_CACHE_LOG" | grep -F "validation host=$1 " | tail -n 1
+}
+
+# ocsp_wait_line NAME: wait (10 s max) until the validator logged NAME, then print the line.
+ocsp_wait_line() {
+    lab_wait_log "$LAB_CACHE_LOG" "validation host=${1//./\\.} " 10
+    ocsp_log_line "$1"
+}

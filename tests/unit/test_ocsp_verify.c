@@ -1,0 +1,477 @@
+/*
+ * Unit tests for inspect-ocsp's offline parts: OCSP response and CRL judging (ocsp_verify), the
+ * caches and backoff (cache, chain_cache), and settings (options, policy file, reload).
+ * Responses and CRLs are made at test time by tests/unit/ocsp_fixtures.sh with `openssl ocsp -respout` and `openssl ca -gencrl`.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "cache.h"
+#include "chain_cache.h"
+#include "fetch.h"
+#include "ocsp_verify.h"
+#include "settings.h"
+
+#define FIX "tests/unit/_ocsp_fix"
+
+static const struct rev_limits LIM = {
+    .skew_s = 300, .no_next_max_age_s = 4 * 86400, .no_next_ttl_s = 600, .cache_max_s = 86400};
+
+/* Makes the fixtures once per 10 minutes; tests of one binary may run in parallel. */
+static void fixtures(void)
+{
+    struct stat st;
+    int fd = open(FIX ".lock", O_CREAT | O_RDWR, 0600);
+
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(flock(fd, LOCK_EX), 0);
+    if (stat(FIX "/done", &st) != 0 || st.st_mtime < time(NULL) - 600)
+        cr_assert_eq(system("sh " OCSP_FIXTURE_SCRIPT " " FIX " >/dev/null"), 0,
+                     "fixture script failed");
+    close(fd);
+}
+
+TestSuite(ocsp_verify, .init = fixtures);
+
+static X509 *cert(const char *name)
+{
+    char path[256];
+    FILE *f;
+    X509 *x;
+
+    snprintf(path, sizeof(path), FIX "/%s", name);
+    cr_assert_not_null(f = fopen(path, "r"), "%s", path);
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    cr_assert_not_null(x, "%s", path);
+    return x;
+}
+
+static void *der(const char *name, const ASN1_ITEM *it)
+{
+    char path[256];
+    BIO *b;
+    void *v;
+
+    snprintf(path, sizeof(path), FIX "/%s", name);
+    cr_assert_not_null(b = BIO_new_file(path, "rb"), "%s", path);
+    v = ASN1_item_d2i_bio(it, b, NULL);
+    BIO_free(b);
+    return v;
+}
+
+struct world {
+    X509 *root, *intca, *leaf;
+    X509_STORE *store;
+    STACK_OF(X509) *above; /* int only: the leaf's issuer chain minus the anchor */
+    OCSP_CERTID *id;
+};
+
+static void world_open(struct world *w, const char *leaf)
+{
+    w->root = cert("root/ca.crt");
+    w->intca = cert("int/ca.crt");
+    w->leaf = cert(leaf);
+    w->store = X509_STORE_new();
+    cr_assert(X509_STORE_add_cert(w->store, w->root));
+    w->above = sk_X509_new_null();
+    sk_X509_push(w->above, w->intca);
+    w->id = OCSP_cert_to_id(NULL, w->leaf, w->intca);
+}
+
+static void world_close(struct world *w)
+{
+    OCSP_CERTID_free(w->id);
+    sk_X509_free(w->above);
+    X509_STORE_free(w->store);
+    X509_free(w->leaf);
+    X509_free(w->intca);
+    X509_free(w->root);
+}
+
+/* Judges response file resp for leaf at now + offset seconds. */
+static struct rev_answer judge(const char *leaf, const char *resp, const char *req, long offset)
+{
+    struct world w;
+    struct rev_answer a;
+    OCSP_RESPONSE *r = der(resp, ASN1_ITEM_rptr(OCSP_RESPONSE));
+    OCSP_REQUEST *q = req ? der(req, ASN1_ITEM_rptr(OCSP_REQUEST)) : NULL;
+
+    world_open(&w, leaf);
+    rev_eval_ocsp(r, w.id, q, w.above, w.store, time(NULL) + offset, &LIM, &a);
+    OCSP_REQUEST_free(q);
+    OCSP_RESPONSE_free(r);
+    world_close(&w);
+    return a;
+}
+
+Test(ocsp_verify, good)
+{
+    struct rev_answer a = judge("int/good.crt", "resp_good.der", NULL, 0);
+
+    cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
+    cr_assert_gt(a.next_update, a.this_update);
+    cr_assert_eq(a.cache_until, a.next_update);
+}
+
+Test(ocsp_verify, revoked_with_reason)
+{
+    struct rev_answer a = judge("int/revoked.crt", "resp_revoked.der", NULL, 0);
+
+    cr_assert_eq(a.status, REV_REVOKED, "%s", a.why);
+    cr_assert_eq(a.reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+    cr_assert(strstr(a.why, "keyCompromise"), "%s", a.why);
+    cr_assert_gt(a.revoked_at, 0);
+}
+
+Test(ocsp_verify, unknown)
+{
+    struct rev_answer a = judge("int/unknown.crt", "resp_unknown.der", NULL, 0);
+
+    cr_assert_eq(a.status, REV_UNKNOWN, "%s", a.why);
+}
+
+Test(ocsp_verify, wrong_signer_is_invalid)
+{
+    struct rev_answer a = judge("int/good.crt", "resp_wrong_signer.der", NULL, 0);
+
+    cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
+}
+
+Test(ocsp_verify, signer_without_ocsp_signing_eku_is_invalid)
+{
+    struct rev_answer a = judge("int/good.crt", "resp_no_eku.der", NULL, 0);
+
+    cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
+}
+
+Test(ocsp_verify, stale_after_next_update)
+{
+    struct rev_answer a = judge("int/good.crt", "resp_good.der", NULL, 0);
+    long to_next = (long)(a.next_update - time(NULL));
+
+    cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
+    /* within the 300 s skew after nextUpdate it is still accepted, beyond it it is stale */
+    a = judge("int/good.crt", "resp_good.der", NULL, to_next + 200);
+    cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
+    a = judge("int/good.crt", "resp_good.der", NULL, to_next + 400);
+    cr_assert_eq(a.status, REV_STALE, "%s", a.why);
+    cr_assert(strstr(a.why, "expired"), "%s", a.why);
+}
+
+Test(ocsp_verify, this_update_in_the_future_is_stale)
+{
+    struct rev_answer a = judge("int/good.crt", "resp_good.der", NULL, -3600);
+
+    cr_assert_eq(a.status, REV_STALE, "%s", a.why);
+}
+
+Test(ocsp_verify, missing_next_update)
+{
+    struct rev_answer a = judge("int/good.crt", "resp_by_ca_no_next.der", NULL, 0);
+
+    cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
+    cr_assert_eq(a.next_update, 0);
+    cr_assert_leq(a.cache_until, time(NULL) + 600);
+    cr_assert_gt(a.cache_until, time(NULL));
+    a = judge("int/good.crt", "resp_by_ca_no_next.der", NULL, 5 * 86400);
+    cr_assert_eq(a.status, REV_STALE, "%s", a.why);
+}
+
+Test(ocsp_verify, nonce_mismatch_is_invalid)
+{
+    struct rev_answer a = judge("int/good.crt", "resp_nonce_b.der", "req_nonce_a.der", 0);
+
+    cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
+    cr_assert(strstr(a.why, "nonce"), "%s", a.why);
+    a = judge("int/good.crt", "resp_nonce_b.der", "req_nonce_b.der", 0);
+    cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
+}
+
+Test(ocsp_verify, garbage_and_truncated_do_not_decode)
+{
+    OCSP_RESPONSE *g = der("resp_garbage.der", ASN1_ITEM_rptr(OCSP_RESPONSE));
+    OCSP_RESPONSE *t = der("resp_truncated.der", ASN1_ITEM_rptr(OCSP_RESPONSE));
+    struct rev_answer a = judge("int/good.crt", "resp_truncated.der", NULL, 0);
+
+    cr_assert_null(g);
+    cr_assert_null(t);
+    cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
+}
+
+Test(ocsp_verify, response_for_another_certificate_is_invalid)
+{
+    struct rev_answer a = judge("int/revoked.crt", "resp_good.der", NULL, 0);
+
+    cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
+    cr_assert(strstr(a.why, "does not cover"), "%s", a.why);
+}
+
+static struct rev_answer crl_judge(const char *leaf, const char *crlfile, long offset)
+{
+    struct world w;
+    struct rev_answer a;
+    X509_CRL *crl = der(crlfile, ASN1_ITEM_rptr(X509_CRL));
+
+    cr_assert_not_null(crl);
+    world_open(&w, leaf);
+    rev_eval_crl(crl, w.leaf, w.above, w.store, time(NULL) + offset, &LIM, &a);
+    X509_CRL_free(crl);
+    world_close(&w);
+    return a;
+}
+
+Test(ocsp_verify, crl_good_and_revoked)
+{
+    struct rev_answer a = crl_judge("int/good.crt", "int.crl", 0);
+
+    cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
+    cr_assert_gt(a.next_update, time(NULL));
+    a = crl_judge("int/revoked.crt", "int.crl", 0);
+    cr_assert_eq(a.status, REV_REVOKED, "%s", a.why);
+    cr_assert_eq(a.reason, 1 /* keyCompromise */);
+}
+
+Test(ocsp_verify, crl_expired_is_stale)
+{
+    struct rev_answer a = crl_judge("int/revoked.crt", "int_expired.crl", 0);
+
+    cr_assert_eq(a.status, REV_STALE, "%s", a.why);
+    a = crl_judge("int/good.crt", "int.crl", 8 * 86400);
+    cr_assert_eq(a.status, REV_STALE, "%s", a.why);
+}
+
+Test(ocsp_verify, crl_from_wrong_issuer_is_invalid)
+{
+    struct rev_answer a = crl_judge("int/revoked.crt", "imp.crl", 0);
+
+    cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
+}
+
+Test(ocsp_verify, pointers_and_must_staple)
+{
+    X509 *good = cert("int/good.crt"), *staple = cert("int/staple.crt");
+    char *u = rev_ocsp_url(good), *c = rev_crl_url(good);
+
+    cr_assert_str_eq(u, "http://127.0.0.1:9/ocsp");
+    cr_assert_str_eq(c, "http://127.0.0.1:9/int.crl");
+    cr_assert_null(rev_ocsp_url(staple));
+    cr_assert_null(rev_crl_url(staple));
+    cr_assert(rev_must_staple(staple));
+    cr_assert_not(rev_must_staple(good));
+    free(u);
+    free(c);
+    X509_free(good);
+    X509_free(staple);
+}
+
+Test(rev_cache, answers_expire_and_backoff_doubles)
+{
+    struct rev_cache *c = rev_cache_new(4);
+    struct rev_answer a = {.status = REV_GOOD, .cache_until = time(NULL) + 100}, out;
+    time_t now = time(NULL), until = 0;
+
+    rev_cache_answer_put(c, (const unsigned char *)"k1", 2, &a);
+    cr_assert(rev_cache_answer_get(c, (const unsigned char *)"k1", 2, now, &out));
+    cr_assert_eq(out.status, REV_GOOD);
+    cr_assert_not(rev_cache_answer_get(c, (const unsigned char *)"k1", 2, now + 101, &out));
+    cr_assert_not(rev_cache_answer_get(c, (const unsigned char *)"k2", 2, now, &out));
+    for (int i = 0; i < 10; i++) { /* bounded: the table never exceeds its size */
+        unsigned char k[2] = {'x', (unsigned char)i};
+
+        rev_cache_answer_put(c, k, 2, &a);
+    }
+    cr_assert_leq(rev_cache_count(c), 4);
+    cr_assert_not(rev_cache_down(c, "h:80", now, NULL));
+    rev_cache_note(c, "h:80", false, now);
+    cr_assert(rev_cache_down(c, "h:80", now, &until));
+    cr_assert_eq(until, now + 60);
+    rev_cache_note(c, "h:80", false, now + 61);
+    cr_assert(rev_cache_down(c, "h:80", now + 61, &until));
+    cr_assert_eq(until, now + 61 + 120);
+    rev_cache_note(c, "h:80", true, now + 62);
+    cr_assert_not(rev_cache_down(c, "h:80", now + 62, NULL));
+    rev_cache_free(c);
+}
+
+Test(settings, modes_overrides_and_durations)
+{
+    struct ocsp_settings s;
+    char err[128];
+
+    ocsp_settings_defaults(&s);
+    cr_assert_eq(s.mode, OCSP_MODE_SOFT);
+    cr_assert_eq(ocsp_settings_add_override(&s, ".bank.example=hard", err, sizeof(err)), 0);
+    cr_assert_eq(ocsp_settings_add_override(&s, "open.bank.example=off", err, sizeof(err)), 0);
+    cr_assert_eq(ocsp_settings_add_override(&s, "x=maybe", err, sizeof(err)), -1);
+    cr_assert_eq(ocsp_settings_mode_for(&s, "bank.example"), OCSP_MODE_HARD);
+    cr_assert_eq(ocsp_settings_mode_for(&s, "WWW.Bank.Example"), OCSP_MODE_HARD);
+    cr_assert_eq(ocsp_settings_mode_for(&s, "open.bank.example"), OCSP_MODE_OFF);
+    cr_assert_eq(ocsp_settings_mode_for(&s, "notbank.example"), OCSP_MODE_SOFT);
+    cr_assert_eq(ocsp_settings_mode_for(&s, ""), OCSP_MODE_SOFT);
+    cr_assert_eq(ocsp_duration_ms("3s"), 3000);
+    cr_assert_eq(ocsp_duration_ms("1500ms"), 1500);
+    cr_assert_eq(ocsp_duration_ms("2"), 2000);
+    cr_assert_eq(ocsp_duration_ms("0"), -1);
+    cr_assert_eq(ocsp_duration_ms("3 hours"), -1);
+    ocsp_settings_clear(&s);
+}
+
+static void write_policy(const char *path, const char *mode)
+{
+    FILE *f = fopen(path, "w");
+
+    cr_assert_not_null(f);
+    fprintf(f, "<?xml version=\"1.0\"?>\n<policy xmlns=\"urn:squid-inspect:policy:1\">\n"
+               "  <certificate-validation revocation=\"%s\" ocsp-timeout=\"1500ms\" crl=\"always\">\n"
+               "    <override server-name=\".bank.test\" revocation=\"hard\"/>\n"
+               "  </certificate-validation>\n</policy>\n", mode);
+    fclose(f);
+}
+
+Test(settings, policy_file_overrides_and_reload)
+{
+    char path[] = "/tmp/si-ocsp-policy-XXXXXX", err[256], src[128];
+    struct ocsp_settings cli, eff;
+    struct ocsp_settings_holder *h;
+    const struct ocsp_settings *s;
+    int fd = mkstemp(path);
+
+    cr_assert_geq(fd, 0);
+    close(fd);
+    write_policy(path, "off");
+    ocsp_settings_defaults(&cli);
+    h = ocsp_settings_holder_new(&cli, path, err, sizeof(err));
+    cr_assert_not_null(h, "%s", err);
+    s = ocsp_settings_get(h);
+    ocsp_settings_effective(s, "www.bank.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_HARD);
+    cr_assert_eq(eff.ocsp_timeout_ms, 1500);
+    cr_assert_eq(eff.crl, OCSP_CRL_ALWAYS);
+    cr_assert(strstr(src, "override"), "%s", src);
+    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_OFF);
+    ocsp_settings_put(h, s);
+    /* a change is picked up (checked at most once a second) */
+    sleep(1);
+    write_policy(path, "soft");
+    sleep(1);
+    ocsp_settings_holder_maybe_reload(h);
+    s = ocsp_settings_get(h);
+    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_SOFT);
+    ocsp_settings_put(h, s);
+    /* a broken file keeps the previous settings */
+    sleep(1);
+    fd = open(path, O_WRONLY | O_APPEND);
+    cr_assert_eq(write(fd, "<broken", 7), 7);
+    close(fd);
+    sleep(1);
+    ocsp_settings_holder_maybe_reload(h);
+    s = ocsp_settings_get(h);
+    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_SOFT);
+    ocsp_settings_put(h, s);
+    ocsp_settings_holder_free(h);
+    unlink(path);
+}
+
+Test(settings, broken_policy_at_start_falls_back_to_options)
+{
+    char path[] = "/tmp/si-ocsp-policy-XXXXXX", err[256], src[128];
+    struct ocsp_settings cli, eff;
+    struct ocsp_settings_holder *h;
+    const struct ocsp_settings *s;
+    int fd = mkstemp(path);
+
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "<policy", 7), 7);
+    close(fd);
+    ocsp_settings_defaults(&cli);
+    cli.mode = OCSP_MODE_HARD;
+    h = ocsp_settings_holder_new(&cli, path, err, sizeof(err));
+    cr_assert_not_null(h, "the helper must keep running on a broken policy");
+    s = ocsp_settings_get(h);
+    cr_assert_null(s->policy);
+    ocsp_settings_effective(s, "a.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_HARD);
+    ocsp_settings_put(h, s);
+    ocsp_settings_holder_free(h);
+    unlink(path);
+}
+
+Test(chain_cache, parsed_only_entry_is_upgraded_by_a_verified_chain, .init = fixtures)
+{
+    struct chain_cache *c = chain_cache_new(8, 300);
+    struct si_crtvd_request req = {.ncerts = 1};
+    struct chain_hit hit = {0}, got;
+    unsigned char key[32];
+    X509 *leaf = cert("int/good.crt");
+    X509_STORE *store = X509_STORE_new();
+
+    req.certs[0] = "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----";
+    chain_cache_key(c, &req, key);
+    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 0);
+    hit.certs[0] = leaf;
+    hit.ncerts = 1;
+    chain_cache_put(c, key, &hit, time(NULL)); /* parsed only */
+    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 1);
+    cr_assert_null(got.chain);
+    cr_assert_eq(got.certs[0], leaf);
+    chain_hit_clear(&got);
+    hit.chain = sk_X509_new_null();
+    sk_X509_push(hit.chain, leaf);
+    hit.store = store;
+    chain_cache_put(c, key, &hit, time(NULL)); /* verified: replaces it */
+    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 1);
+    cr_assert_not_null(got.chain);
+    cr_assert_eq(got.store, store);
+    chain_hit_clear(&got);
+    cr_assert_eq(chain_cache_get(c, key, time(NULL) + 301, &got), 0, "expired after the TTL");
+    req.nerrors = 1; /* Squid reported errors: another key */
+    {
+        unsigned char key2[32];
+
+        chain_cache_key(c, &req, key2);
+        cr_assert_neq(memcmp(key, key2, 32), 0);
+    }
+    sk_X509_free(hit.chain);
+    X509_STORE_free(store);
+    X509_free(leaf);
+    chain_cache_free(c);
+}
+
+Test(fetch, url_host_and_port)
+{
+    char hp[128];
+
+    cr_assert_eq(fetch_url_hostport("http://ocsp.example.com/", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "ocsp.example.com:80");
+    cr_assert_eq(fetch_url_hostport("http://127.0.0.1:8888/ocsp?x=1", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "127.0.0.1:8888");
+    cr_assert_eq(fetch_url_hostport("http://[::1]:8080/", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "::1:8080");
+    cr_assert_eq(fetch_url_hostport("https://ocsp.example.com/", hp, sizeof(hp)), -1);
+    cr_assert_eq(fetch_url_hostport("ldap://x/", hp, sizeof(hp)), -1);
+    cr_assert_eq(fetch_url_hostport("http://[::1/", hp, sizeof(hp)), -1);
+}
+
+Test(fetch, bad_url_is_refused_without_io)
+{
+    ASN1_VALUE *v = (ASN1_VALUE *)1;
+    char err[128];
+
+    cr_assert_eq(fetch_asn1("https://x/", NULL, NULL, NULL, NULL, ASN1_ITEM_rptr(X509_CRL), 1024,
+                            fetch_now_ms() + 1000, &v, err, sizeof(err)),
+                 FETCH_BADURL);
+    cr_assert_null(v);
+    cr_assert(strstr(err, "http://"), "%s", err);
+}
