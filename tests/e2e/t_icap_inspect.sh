@@ -109,6 +109,25 @@ lab_assert_log "too-large body logged as not inspected" "$SRV_LOG" \
     'path=/big.bin rule=inspection-limit action=allowed \(not inspected\) reason="not inspected: too large'
 rm -f "$D/big.bin" "$D/big.out"
 
+# the same decisions whatever the client allows (no preview, no 204: c-icap's other paths)
+for flags in -nopreview -no204 "-nopreview -no204"; do
+    out=$(timeout 20 "${C[@]}" $flags -req 'http://www.blocked.test/' -v 2>&1)
+    lab_assert_match "[$flags] block" 'HTTP/1.1 403 Forbidden' "$out"
+    out=$(timeout 20 "${C[@]}" $flags -req http://shop.test/pay -method POST -f "$D/c3.txt" -v 2>&1)
+    lab_assert_match "[$flags] three cards blocked" 'HTTP/1.1 403 Forbidden' "$out"
+    out=$(timeout 20 "${C[@]}" $flags -req http://login.test/ -v 2>&1)
+    lab_assert_match "[$flags] header added" 'Restrict-Access-To-Tenants: example.com' "$out"
+    head -c 200000 /dev/urandom > "$D/r.bin"
+    rm -f "$D/r.out"
+    timeout 20 "${C[@]}" $flags -resp http://dl.test/r.bin -f "$D/r.bin" -o "$D/r.out" >/dev/null 2>&1
+    if [ -f "$D/r.out" ]; then
+        lab_assert_eq "[$flags] 200 KB body echoed intact" "$(sha256sum < "$D/r.bin")" "$(sha256sum < "$D/r.out")"
+    else
+        out=$(timeout 20 "${C[@]}" $flags -resp http://dl.test/r.bin -f "$D/r.bin" -v 2>&1)
+        lab_assert_match "[$flags] 200 KB body allowed unmodified (204)" 'ICAP/1.0 204' "$out"
+    fi
+done
+
 # reload: a broken file keeps the old policy (logged with file:line), a fixed one is used
 cp "$LAB_POLICY" "$D/policy.good"
 printf '<policy xmlns="urn:squid-inspect:policy:1">\n<security-policy>\n<rule id="x" action="nope"/>\n</security-policy>\n</policy>\n' > "$LAB_POLICY"
