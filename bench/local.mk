@@ -15,4 +15,4 @@ bench_icap_load_SOURCES = bench/icap_load.c
 bench_icap_load_LDADD = -lpthread
 bench_policy_load_SOURCES = bench/policy_load.c
 bench_policy_load_LDADD = lib/libinspect.la
-dist_noinst_SCRIPTS += bench/icap-bench.sh
+dist_noinst_SCRIPTS += bench/icap-bench.sh bench/reload-stress.sh
