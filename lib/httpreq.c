@@ -6,6 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Digits only, 1..65535; anything else ("-80", "99999999999", "80x") is 0, no port (atoi was
+ * undefined on overflow and let a negative port through: found by tests/fuzz/fuzz_httpreq). */
+static int parse_port(const char *s, const char *end)
+{
+    long v = 0;
+    if (s >= end)
+        return 0;
+    for (; s < end; s++) {
+        if (*s < '0' || *s > '9')
+            return 0;
+        v = v * 10 + (*s - '0');
+        if (v > 65535)
+            return 0;
+    }
+    return (int)v;
+}
+
 /* Copies host[:port] (authority without userinfo) into p->host / p->port. */
 static void set_authority(struct si_req_parts *p, const char *a, size_t len)
 {
@@ -29,7 +46,7 @@ static void set_authority(struct si_req_parts *p, const char *a, size_t len)
         p->host[n++] = (char)tolower((unsigned char)*c);
     p->host[n] = '\0';
     const char *colon = hend < end ? memchr(hend, ':', (size_t)(end - hend)) : NULL;
-    p->port = colon ? atoi(colon + 1) : 0;
+    p->port = colon ? parse_port(colon + 1, end) : 0;
 }
 
 static int split_target(struct si_req_parts *p, const char *t, size_t len)

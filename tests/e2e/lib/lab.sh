@@ -70,6 +70,7 @@ lab_init() {
     LAB_RUN=$LAB_DIR/run
     mkdir -p "$LAB_LOGS" "$LAB_RUN" && chmod 755 "$LAB_LOGS" "$LAB_RUN"
     LAB_NAME=$name
+    lab__sanitizer_env
     unset LAB_SQUID_PORT        # may be inherited from another lab's lab.env
     if [ "$(id -u)" -eq 0 ]; then LAB_SQUID_USER=proxy; else LAB_SQUID_USER=''; fi
     if [ $trap -eq 1 ]; then
@@ -79,6 +80,29 @@ lab_init() {
     fi
     lab_env_save
     lab_log "lab directory $LAB_DIR"
+}
+
+# lab__sanitizer_env: a sanitized build (./configure --enable-sanitizers) reports into
+# $LAB_DIR/sanitizer/ (world-writable: Squid runs helpers as "proxy"), one file per process
+# that found something; lab_done and the teardown fail the test when a report is there.
+# Squid hands its environment to the helpers, so they inherit these options.
+lab__sanitizer_env() {
+    LAB_SANITIZER_DIR=$LAB_DIR/sanitizer
+    mkdir -p "$LAB_SANITIZER_DIR" && chmod 1777 "$LAB_SANITIZER_DIR"
+    export ASAN_OPTIONS="log_path=$LAB_SANITIZER_DIR/asan:detect_leaks=1:abort_on_error=0${LAB_ASAN_EXTRA:+:$LAB_ASAN_EXTRA}"
+    export UBSAN_OPTIONS="log_path=$LAB_SANITIZER_DIR/ubsan:print_stacktrace=1:halt_on_error=1"
+}
+
+# lab_sanitizer_reports: print the sanitizer reports of this lab (none: nothing, status 1).
+lab_sanitizer_reports() {
+    local f found=1
+    for f in "${LAB_SANITIZER_DIR:-/nonexistent}"/*; do
+        [ -s "$f" ] || continue
+        echo "----- sanitizer report $f" >&2
+        head -n 60 "$f" >&2
+        found=0
+    done
+    return $found
 }
 
 # lab_env_save: write every LAB_* variable to $LAB_DIR/lab.env (sourceable).
@@ -107,6 +131,10 @@ lab__on_exit() {
     trap - EXIT INT TERM
     [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ] || exit $rc
     lab_stop_all
+    if [ $rc -ne 77 ] && lab_sanitizer_reports; then
+        echo "FAIL: a sanitizer reported an error (above)"
+        [ $rc -eq 0 ] && rc=1
+    fi
     if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
         lab_tail_logs 30
         lab_log "FAILED (exit $rc); lab directory kept: $LAB_DIR"
