@@ -50,3 +50,12 @@ fault_pids_of() {
         ps -o pid=,args= -s "$sid" 2>/dev/null | grep -E -- "$1" | grep -v grep | awk '{print $1}'
     done
 }
+
+# fault_restart_squid: stop Squid and start it again on the same configuration and the same
+# certificate db (lab_start_squid would re-initialise the db: a fault put there would vanish).
+fault_restart_squid() {
+    lab_stop squid
+    lab_spawn squid "$LAB_LOGS/squid-stdout.log" "$SQUID" -f "$LAB_SQUID_CONF" \
+        -n "$LAB_SQUID_SERVICE" --foreground
+    lab_wait_port "$LAB_SQUID_PORT" 60 "$LAB_PID"
+}

@@ -39,6 +39,9 @@ TESTS += tests/unit/test_robust
 # tests/e2e/lib/faultd.py). Each case prints a "FAULT-MATRIX:" line in DESIGN.md's words.
 FAULT_TESTS = \
 	tests/e2e/t_fault_revocation.sh \
-	tests/e2e/t_fault_icap.sh
+	tests/e2e/t_fault_icap.sh \
+	tests/e2e/t_fault_helpers.sh \
+	tests/e2e/t_fault_certgen_cache.sh \
+	tests/e2e/t_fault_policy.sh
 TESTS += $(FAULT_TESTS)
 EXTRA_DIST += $(FAULT_TESTS) tests/e2e/fault_lab.sh tests/e2e/lib/faultd.py
