@@ -2,13 +2,13 @@
 # Side-by-side benchmark of the certificate generators (issue 3), one run, same request stream:
 #   Squid's /usr/lib/squid/security_file_certgen  vs  inspect-certgen.
 # Usage (from a built tree):  bench/certgen-bench.sh
-# Knobs (environment):  N=2000 distinct origins for cold/warm, S=1000 requests per sample,
+# Knobs (environment):  N=1000 distinct origins for cold/warm, S=1000 requests per sample,
 #   FILLS=10000,100000 cache sizes for inspect-certgen, REF_FILLS=10000 for the reference
 #   (its index is re-read on every request: 100k entries would take hours), T=120 seconds
-#   per phase at most (a phase cut short says partial=time-limit).
+#   per phase at most, fills 6T (a phase cut short says partial=time-limit).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-N=${N:-2000}
+N=${N:-1000}
 S=${S:-1000}
 FILLS=${FILLS:-10000,100000}
 REF_FILLS=${REF_FILLS:-10000}
@@ -27,10 +27,11 @@ echo "# certgen benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores; N=$N
 echo "# reference: $REF -s DIR -M 2GB   (FILLS=$REF_FILLS)"
 "$REF" -c -s "$work/ref_db" -M 2GB >/dev/null 2>&1
 "$LOAD" -n "$N" -f "$REF_FILLS" -s "$S" -t "$T" -- "$REF" -s "$work/ref_db" -M 2GB \
-    2>"$work/ref.err" | tee "$work/ref.txt" | sed 's/^/ref   /'
+    2>"$work/ref.err" | tee "$work/ref.txt" | sed -u "s/^/ref   /"
 echo "# ours: $OURS -s DIR -M 1GB   (FILLS=$FILLS)"
+"$OURS" -c -s "$work/our_db" -M 1GB >/dev/null 2>&1   # like the reference: leaf keys made here
 "$LOAD" -n "$N" -f "$FILLS" -s "$S" -t "$T" -- "$OURS" -s "$work/our_db" -M 1GB \
-    2>"$work/ours.err" | tee "$work/ours.txt" | sed 's/^/ours  /'
+    2>"$work/ours.err" | tee "$work/ours.txt" | sed -u "s/^/ours  /"
 
 echo "# ratio (inspect-certgen / security_file_certgen), same phase"
 awk '

@@ -5,7 +5,8 @@
  *
  *   cold       N distinct origins, first time
  *   warm       the same N again
- *   fill@F     origins up to F (F in the -f list; timed but only for information)
+ *   fill@F     origins up to F (F in the -f list; timed but only for information; a fill
+ *              cut by the time limit goes on with the size it reached)
  *   warm@F     S requests for random origins already sent (the cache holds F entries)
  *   cold@F     S new origins with F entries cached
  *
@@ -224,8 +225,11 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Runs the requests idx[0..n) and prints one result line. Returns -1 when the helper died. */
-static int phase(struct helper *h, const char *name, const size_t *idx, size_t n, double limit_s)
+/* Runs the requests idx[0..n) and prints one result line. Returns how many were sent, or -1
+ * when the helper died. */
+static size_t cached; /* distinct origins sent so far: the cache's size */
+
+static long phase(struct helper *h, const char *name, const size_t *idx, size_t n, double limit_s)
 {
     static char req[1 << 16];
     double *lat = malloc((n ? n : 1) * sizeof(double)), t0 = now_us(), t;
@@ -250,14 +254,15 @@ static int phase(struct helper *h, const char *name, const size_t *idx, size_t n
     }
     t = (now_us() - t0) / 1e6;
     qsort(lat, done, sizeof(double), cmp_double);
-    printf("phase=%s requests=%zu of=%zu errors=%zu seconds=%.2f rps=%.0f p50_us=%.0f "
-           "p99_us=%.0f rss_kb=%ld hwm_kb=%ld%s\n",
-           name, done, n, errs, t, done / t, done ? lat[done / 2] : 0,
+    printf("phase=%s entries=%zu requests=%zu of=%zu errors=%zu seconds=%.2f rps=%.0f "
+           "p50_us=%.0f p99_us=%.0f rss_kb=%ld anon_kb=%ld file_kb=%ld%s\n",
+           name, cached, done, n, errs, t, done / t, done ? lat[done / 2] : 0,
            done ? lat[(size_t)(done * 0.99)] : 0, rss_kb(h->pid, "VmRSS:"),
-           rss_kb(h->pid, "VmHWM:"), done < n ? " partial=time-limit" : "");
+           rss_kb(h->pid, "RssAnon:"), rss_kb(h->pid, "RssFile:"),
+           done < n ? " partial=time-limit" : "");
     fflush(stdout);
     free(lat);
-    return done < n ? 1 : 0;
+    return (long)done;
 }
 
 static size_t *range(size_t from, size_t to)
@@ -306,38 +311,44 @@ int main(int argc, char **argv)
     {
         size_t *idx = range(0, n);
 
-        if (phase(&h, "cold", idx, n, limit) < 0 || phase(&h, "warm", idx, n, limit) < 0)
+        long done = phase(&h, "cold", idx, n, limit);
+
+        cached = done > 0 ? (size_t)done : 0;
+        if (done < 0 || phase(&h, "warm", idx, (size_t)done, limit) < 0)
             rc = 1;
         free(idx);
     }
-    for (size_t f = 0, have = n; rc == 0 && f < nfill; f++) {
+    for (size_t f = 0, have = cached; rc == 0 && f < nfill; f++) {
         char name[32];
         size_t *idx;
+        long done;
 
         if (fills[f] > have) {
             idx = range(have, fills[f]);
             snprintf(name, sizeof(name), "fill@%zu", fills[f]);
-            c = phase(&h, name, idx, fills[f] - have, limit * 4);
+            done = phase(&h, name, idx, fills[f] - have, limit * 6);
             free(idx);
-            if (c != 0) {
-                rc = c < 0;
-                break; /* the cache never reached F entries: nothing to measure there */
+            if (done < 0) {
+                rc = 1;
+                break;
             }
-            have = fills[f];
+            have += (size_t)done; /* a fill cut short: measure at the size reached */
+            cached = have;
         }
         idx = malloc(sample * sizeof(*idx));
         for (size_t i = 0; i < sample; i++)
             idx[i] = (size_t)random() % have;
-        snprintf(name, sizeof(name), "warm@%zu", have);
+        snprintf(name, sizeof(name), "warm@%zu", fills[f]);
         if (phase(&h, name, idx, sample, limit) < 0)
             rc = 1;
         free(idx);
         idx = range(have, have + sample);
-        snprintf(name, sizeof(name), "cold@%zu", have);
+        snprintf(name, sizeof(name), "cold@%zu", fills[f]);
         if (rc == 0 && phase(&h, name, idx, sample, limit) < 0)
             rc = 1;
         free(idx);
         have += sample;
+        cached = have;
     }
     close(h.in);
     waitpid(h.pid, NULL, 0);

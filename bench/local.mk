@@ -9,5 +9,12 @@ bench_certgen_load_LDADD = $(OPENSSL_LIBS)
 dist_noinst_SCRIPTS += bench/certgen-bench.sh
 EXTRA_DIST += bench/README
 
+# srv_inspect vs c-icap's srv_echo (owner: policy): an ICAP load client and a policy loader.
+check_PROGRAMS += bench/icap_load bench/policy_load
+bench_icap_load_SOURCES = bench/icap_load.c
+bench_icap_load_LDADD = -lpthread
+bench_policy_load_SOURCES = bench/policy_load.c
+bench_policy_load_LDADD = lib/libinspect.la
+dist_noinst_SCRIPTS += bench/icap-bench.sh bench/reload-stress.sh
 # load and soak through the full stack (see bench/README): run by hand
 dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py bench/valgrind_helpers.sh

@@ -22,6 +22,22 @@ export E2E_PREFIX
 # shellcheck source=../tests/e2e/lib/lab.sh
 . "$SRC/tests/e2e/lib/lab.sh"
 
+# cpu_ticks squid|inspect-ocsp: user+system clock ticks of this lab's Squid worker (kid) or of
+# its inspect-ocsp helpers, found from the lab's Squid pid (never by name across the machine).
+cpu_ticks() {
+    local master kids pids p t=0
+    master=$(cat "$LAB_RUN/squid.pid" 2>/dev/null) || { echo 0; return; }
+    kids=$(ps -o pid= --ppid "$master" 2>/dev/null)
+    if [ "$1" = squid ]; then pids=$kids
+    else pids=$(for k in $kids; do ps -o pid=,comm= --ppid "$k"; done | awk '$2 ~ /^inspect-ocsp/ {print $1}')
+    fi
+    for p in $pids; do
+        t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+    done
+    echo "$t"
+}
+per_conn() { awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.3f", n ? t * 1000 / hz / n : 0}'; }
+
 run() { # NAME VALIDATOR TTL -> prints "NAME rate"
     local name=$1 validator=$2 ttl=$3 url t0 t1
     (
@@ -45,11 +61,14 @@ run() { # NAME VALIDATOR TTL -> prints "NAME rate"
         load() { seq "$1" | xargs -P "$PAR" -n 1 sh -c \
             '"$CURL" -s -o /dev/null -w "%{http_code}\n" --proxy "http://127.0.0.1:$LAB_SQUID_PORT" --cacert "$LAB_INSPECT_CA" "$url"'; }
         load 20 > /dev/null
+        c0=$(cpu_ticks squid) h0=$(cpu_ticks inspect-ocsp)
         t0=$(date +%s%N)
         ok=$(load "$N" | grep -c '^200$')
         t1=$(date +%s%N)
+        c1=$(cpu_ticks squid) h1=$(cpu_ticks inspect-ocsp)
         asked=$(grep -c "inspect-ocsp.*validation host=" "$LAB_CACHE_LOG" 2>/dev/null)
-        echo "$name ok=$ok/$N elapsed_ms=$(( (t1 - t0) / 1000000 )) rate_per_s=$(awk -v n="$ok" -v ns=$((t1 - t0)) 'BEGIN {printf "%.1f", n / (ns / 1e9)}') validations_logged=$asked"
+        echo "$name ok=$ok/$N elapsed_ms=$(( (t1 - t0) / 1000000 )) rate_per_s=$(awk -v n="$ok" -v ns=$((t1 - t0)) 'BEGIN {printf "%.1f", n / (ns / 1e9)}') validations_logged=$asked" \
+            "squid_cpu_ms_per_conn=$(per_conn $((c1 - c0)) "$ok") validator_cpu_ms_per_conn=$(per_conn $((h1 - h0)) "$ok")"
         lab_stop_all
     )
 }
@@ -68,6 +87,7 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR ? a[i
 for k in none ocsp ocsp-ttl0; do
     echo "median $k: $(median <<<"${rates[$k]}") connections/s"
 done
+echo "(CPU per connection is the steadier figure on a shared machine: see the rounds above)"
 for k in ocsp ocsp-ttl0; do
     echo "ratio $k/none (medians): $(awk -v a="$(median <<<"${rates[$k]}")" -v b="$(median <<<"${rates[none]}")" 'BEGIN {if (b > 0) printf "%.3f", a / b; else print "n/a"}')"
 done

@@ -326,6 +326,11 @@ int cg_cache_put(struct cg_cache *c, const unsigned char key[CG_CACHE_KEY_LEN],
     if (len == 0 || len > UINT32_MAX)
         return fail(err, errsize, "cache value of %zu bytes refused", len);
     rc = put_once(c, key, meta, val, len);
+    if (rc == MDB_MAP_FULL) {
+        int dead;
+
+        mdb_reader_check(c->env, &dead); /* a reader killed mid-lookup pins old pages */
+    }
     for (int i = 0; i < PUT_TRIES && rc == MDB_MAP_FULL; i++) {
         rc = evict_batch(c);
         if (!rc)

@@ -47,22 +47,10 @@ bool cg_forge_ip_literal(const char *name, unsigned char *ip, int *iplen)
     return false;
 }
 
-/*
- * The leaf key has the signing CA's key type, whatever the origin's. Why: with peek at step 1,
- * Squid 5.7 installs our certificate on a client SSL object that already holds the port's
- * static certificate (the CA itself) in the slot of the CA's key type; SSL_use_certificate()
- * replaces only the slot of the new certificate's type. A leaf of another type would leave the
- * CA certificate in place, and a client preferring that signature type (ECDSA first, for curl
- * and browsers) would be served the CA certificate instead of the forged leaf.
- */
 enum cg_key_type cg_forge_key_type(const struct si_crtd_request *req)
 {
-    EVP_PKEY *pub;
-    int id;
+    int id = req->ca_key ? EVP_PKEY_get_base_id(req->ca_key) : EVP_PKEY_RSA;
 
-    if (!req->ca_cert || !(pub = X509_get0_pubkey(req->ca_cert)))
-        return CG_KEY_RSA;
-    id = EVP_PKEY_get_base_id(pub);
     return (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) ? CG_KEY_RSA : CG_KEY_EC;
 }
 

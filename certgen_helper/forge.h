@@ -57,7 +57,15 @@ struct cg_leaf_pub {
 int cg_leaf_pub_init(struct cg_leaf_pub *pub, EVP_PKEY *key);
 void cg_leaf_pub_clear(struct cg_leaf_pub *pub);
 
-/* The leaf key type for a request: the signing CA's (RSA-2048 for an RSA CA, else P-256). */
+/*
+ * The leaf key type for a request: the type of the signing CA's key (RSA -> RSA-2048, anything
+ * else -> P-256), whatever the origin's. Squid 5.7 installs the forged certificate with
+ * SSL_use_certificate() on a connection whose context already holds the port's CA certificate
+ * and key (tls-cert=): OpenSSL keeps one certificate per key type, so a leaf of another type
+ * than the CA's sits beside the CA certificate, and a client whose signature algorithms prefer
+ * the CA's type is served the CA certificate itself (seen in the lab: an EC CA and an RSA
+ * leaf). A leaf of the CA's type replaces it.
+ */
 enum cg_key_type cg_forge_key_type(const struct si_crtd_request *req);
 
 /* pub: leaf's precomputed public key, or NULL (then it is encoded from leaf, slowly). */

@@ -33,3 +33,4 @@ tests_unit_test_certgen_helper_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS)
 EXTRA_tests_unit_test_certgen_helper_DEPENDENCIES = certgen_helper/inspect-certgen
 TESTS += tests/unit/test_crtd_request tests/unit/test_forge tests/unit/test_certgen_store \
 	tests/unit/test_certgen_helper
+EXTRA_DIST += tests/e2e/lib/certgen-checks.sh

@@ -47,8 +47,8 @@ static void usage(FILE *f, const char *prog)
             "  -c                initialise DIR (cache and leaf keys) and exit\n"
             "  -d                debug logging on stderr\n"
             "  --max-days N      forged certificates live at most N days (1-90, default 90)\n"
-            "  --fresh-ec-key    give every certificate its own new P-256 key (stored with the\n"
-            "                    certificate in the cache) instead of the shared leaf keys\n"
+            "  --fresh-ec-key    with an EC signing CA, give every certificate its own new P-256\n"
+            "                    key (stored with it in the cache) instead of the shared one\n"
             "  --rotate-keys     replace the shared leaf keys in DIR and exit; running helpers\n"
             "                    switch within a second and old cache entries stop matching\n"
             "  -h, --help        this help\n"
@@ -269,6 +269,8 @@ static void serve(struct cg_service *svc)
         } else {
             wr = si_helper_reply(1, &req, "OK", svc->reply, svc->reply_len);
         }
+        si_debug("replied%s%s %s", req.has_id ? " id=" : "", req.has_id ? req.id : "",
+                 st == SI_READ_OK && wr == 0 ? "(done)" : "(see above)");
         si_helper_request_clear(&req);
         if (wr < 0) {
             si_error("cannot write to Squid: %s", strerror(errno));

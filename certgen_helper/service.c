@@ -112,9 +112,8 @@ static int cache_key(const struct cg_service *svc, const struct si_crtd_request 
          EVP_DigestUpdate(ctx, req->common_name, strlen(req->common_name) + 1);
     if (svc->opts.fresh_ec)
         ok = ok && EVP_DigestUpdate(ctx, fresh_id, sizeof(fresh_id));
-    else
-        ok = ok && EVP_DigestUpdate(ctx, svc->keys.leaf[CG_KEY_RSA].id, CG_KEY_ID_LEN) &&
-             EVP_DigestUpdate(ctx, svc->keys.leaf[CG_KEY_EC].id, CG_KEY_ID_LEN);
+    ok = ok && EVP_DigestUpdate(ctx, svc->keys.leaf[CG_KEY_RSA].id, CG_KEY_ID_LEN) &&
+         EVP_DigestUpdate(ctx, svc->keys.leaf[CG_KEY_EC].id, CG_KEY_ID_LEN);
     ok = ok && EVP_DigestFinal_ex(ctx, out, &len) == 1;
     EVP_MD_CTX_free(ctx);
     return ok ? 0 : -1;
@@ -193,9 +192,9 @@ static int forge_and_store(struct cg_service *svc, const struct si_crtd_request 
                            const unsigned char *key, time_t now, char *err, size_t es)
 {
     enum cg_key_type type = cg_forge_key_type(req);
-    /* Fresh keys are P-256 only (RSA generation costs ~200 ms), so they need a P-256 CA. */
-    const struct cg_leaf *shared =
-        svc->opts.fresh_ec && type == CG_KEY_EC ? NULL : cg_keys_get(&svc->keys, type);
+    const struct cg_leaf *shared = svc->opts.fresh_ec && type == CG_KEY_EC
+                                       ? NULL
+                                       : cg_keys_get(&svc->keys, type);
     struct cg_forge_opts fo = {svc->opts.max_days};
     struct cg_forge_result res;
     struct cg_leaf fresh = {0};
@@ -252,6 +251,9 @@ int cg_service_handle(struct cg_service *svc, const char *body, size_t len, time
             snprintf(err, errsize, "out of memory while keeping the CA");
             goto out;
         }
+        if (svc->opts.fresh_ec && cg_forge_key_type(&req) != CG_KEY_EC)
+            si_warn("--fresh-ec-key needs an EC signing CA (Squid would present the CA "
+                    "certificate beside a P-256 leaf): using the shared RSA leaf key");
     }
     cg_keys_refresh(&svc->keys, now);
     if (cache_key(svc, &req, key) < 0) {

@@ -27,7 +27,7 @@
 #include "inspect_apply.h"
 #include "security.h"
 
-struct inspect_conf inspect_conf = {.log_allowed = true};
+struct inspect_conf inspect_conf = {.log_allowed = true, .max_hold = 60 * 1024};
 
 static atomic_ulong txn_counter;
 
@@ -111,6 +111,8 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     t->policy = policy;
     t->phase = ci_req_type(req) == ICAP_RESPMOD ? SI_PHASE_RESPONSE : SI_PHASE_REQUEST;
     t->limit = si_policy_settings(policy)->inspection_limit;
+    if (inspect_conf.max_hold && inspect_conf.max_hold < t->limit)
+        t->limit = inspect_conf.max_hold;
     snprintf(t->ref, sizeof(t->ref), "si-%lx-%x-%lu", (unsigned long)time(NULL),
              (unsigned)getpid(), (unsigned long)atomic_fetch_add(&txn_counter, 1) + 1);
     return t;
@@ -160,7 +162,7 @@ static int fifo_append(struct txn *t, const char *data, size_t n)
 
 /* Evaluates with the buffered body (complete or a prefix); decodes gzip/deflate if needed.
  * Returns the evaluation result; *undecodable is set when the body could not be decoded. */
-static enum si_sec_eval evaluate_body(struct txn *t, bool complete, bool *undecodable)
+static enum si_sec_eval evaluate_body(struct txn *t, bool complete, const char **undecodable)
 {
     struct si_sec_body b = {t->buf ? t->buf + t->rpos : (const unsigned char *)"",
                             t->len - t->rpos, complete};
@@ -168,13 +170,19 @@ static enum si_sec_eval evaluate_body(struct txn *t, bool complete, bool *undeco
     size_t declen = 0;
     enum si_sec_eval rc;
 
-    *undecodable = false;
+    *undecodable = NULL;
     if (t->encoding != SI_ENC_IDENTITY && b.len > 0) {
         if (!complete)
             return SI_SEC_NEED_BODY;
-        if (t->encoding == SI_ENC_UNSUPPORTED ||
-            si_decode(t->encoding, b.data, b.len, (size_t)t->limit, &dec, &declen) != SI_DECODE_OK) {
-            *undecodable = true;
+        /* the decoded body may be larger than what is held: cap it by the policy's limit */
+        size_t cap = (size_t)si_policy_settings(t->policy)->inspection_limit;
+        enum si_decode_rc drc = t->encoding == SI_ENC_UNSUPPORTED
+                                    ? SI_DECODE_ERROR
+                                    : si_decode(t->encoding, b.data, b.len, cap, &dec, &declen);
+        if (drc != SI_DECODE_OK) {
+            *undecodable = drc == SI_DECODE_TOO_LARGE
+                               ? "too large once decoded (inspection-limit)"
+                               : "cannot decode the body's Content-Encoding";
             return SI_SEC_NEED_BODY;
         }
         b.data = dec;
@@ -199,8 +207,9 @@ static void not_inspected(struct txn *t, const char *why)
     t->not_inspected = true;
 }
 
-/* Applies t->verdict now. Returns the CI_MOD_* code for the calling handler. */
-static int apply_verdict(struct txn *t, bool in_preview)
+/* Applies t->verdict now. Returns the CI_MOD_* code for the calling handler: in_preview for
+ * the preview handler, may_204 when the caller can return a 204 (not from inside io). */
+static int apply_verdict(struct txn *t, bool in_preview, bool may_204)
 {
     const struct si_sec_verdict *v = &t->verdict;
 
@@ -213,7 +222,7 @@ static int apply_verdict(struct txn *t, bool in_preview)
     if (v->action == SI_SEC_MODIFY)
         apply_header_mods(t);
     log_decision(t);
-    if (v->action == SI_SEC_ALLOW && !t->body_replaced) {
+    if (v->action == SI_SEC_ALLOW && !t->body_replaced && may_204) {
         if (in_preview)
             return CI_MOD_ALLOW204;
         if (ci_req_allow204(t->req) && !ci_req_sent_data(t->req))
@@ -228,7 +237,7 @@ int txn_preview(struct txn *t, char *data, int len)
 {
     ci_request_t *req = t->req;
     bool all = !ci_req_hasbody(req) || ci_req_hasalldata(req);
-    bool undecodable = false;
+    const char *undecodable = NULL;
     enum si_sec_eval rc;
 
     extract_facts(t);
@@ -237,7 +246,7 @@ int txn_preview(struct txn *t, char *data, int len)
         t->verdict.is_default = true;
         snprintf(t->verdict.reason, sizeof(t->verdict.reason), "no %s rules",
                  t->phase == SI_PHASE_REQUEST ? "request" : "response");
-        return apply_verdict(t, true);
+        return apply_verdict(t, true, true);
     }
     if (data && len > 0 && fifo_append(t, data, (size_t)len) < 0)
         return CI_MOD_ERROR;
@@ -247,7 +256,7 @@ int txn_preview(struct txn *t, char *data, int len)
     else
         rc = si_security_evaluate(t->policy, t->phase, &t->facts, NULL, &t->verdict);
     if (rc == SI_SEC_NEED_BODY && undecodable)
-        not_inspected(t, "cannot decode the body's Content-Encoding");
+        not_inspected(t, undecodable);
     else if (rc == SI_SEC_NEED_BODY) {
         t->mode = MODE_BUFFER;
         return CI_MOD_CONTINUE;
@@ -257,13 +266,13 @@ int txn_preview(struct txn *t, char *data, int len)
         t->mode = MODE_BUFFER;
         return CI_MOD_CONTINUE;
     }
-    return apply_verdict(t, true);
+    return apply_verdict(t, true, true);
 }
 
 /* The body outgrew the inspection limit while buffering. */
 static void overflow(struct txn *t)
 {
-    bool undecodable;
+    const char *undecodable;
     char why[96];
 
     if (evaluate_body(t, false, &undecodable) != SI_SEC_DECIDED) {
@@ -274,55 +283,65 @@ static void overflow(struct txn *t)
         snprintf(why, sizeof(why), "too large to modify (more than %llu bytes)", t->limit);
         not_inspected(t, why);
     }
-    apply_verdict(t, false);
+    apply_verdict(t, false, false); /* inside io: stream, a 204 cannot be returned */
 }
 
 int txn_end_of_data(struct txn *t)
 {
-    bool undecodable;
+    const char *undecodable;
 
     t->eod = true;
     if (t->mode != MODE_BUFFER || t->decided)
         return CI_MOD_DONE;
     if (evaluate_body(t, true, &undecodable) != SI_SEC_DECIDED)
-        not_inspected(t, undecodable ? "cannot decode the body's Content-Encoding"
-                                     : "the body was not available");
-    return apply_verdict(t, false);
+        not_inspected(t, undecodable ? undecodable : "the body was not available");
+    return apply_verdict(t, false, true);
 }
 
-int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof)
+/* Output side of io: the page, or the FIFO once data flows. Returns bytes produced (>= 0). */
+static int produce(struct txn *t, char *wbuf, int *wlen)
 {
-    (void)iseof;
-    if (rbuf && rlen && *rlen > 0) {
-        if (t->mode == MODE_PAGE) {
-            /* discard: *rlen stays, all consumed */
-        } else if (t->mode == MODE_BUFFER && !t->decided) {
-            if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
-                return CI_ERROR;
-            t->total += (unsigned long long)*rlen;
-            if (t->total > t->limit)
-                overflow(t);
-        } else if (t->len - t->rpos >= ECHO_HIGH_WATER) {
-            *rlen = 0; /* let the output drain first */
-        } else if (fifo_append(t, rbuf, (size_t)*rlen) < 0) {
-            return CI_ERROR;
-        }
-    }
     if (!wbuf || !wlen)
-        return CI_OK;
+        return 0;
     if (t->mode == MODE_PAGE) {
         int n = t->page ? ci_membuf_read(t->page, wbuf, *wlen) : CI_EOF;
         *wlen = n > 0 ? n : CI_EOF;
-        return CI_OK;
+        return n > 0 ? n : 0;
     }
     size_t avail = t->len - t->rpos;
-    if (avail == 0 || t->mode == MODE_BUFFER) {
+    if (avail == 0 || t->mode == MODE_BUFFER || *wlen <= 0) {
         *wlen = t->eod && avail == 0 ? CI_EOF : 0;
-        return CI_OK;
+        return 0;
     }
     size_t n = avail < (size_t)*wlen ? avail : (size_t)*wlen;
     memcpy(wbuf, t->buf + t->rpos, n);
     t->rpos += n;
     *wlen = (int)n;
+    return (int)n;
+}
+
+int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof)
+{
+    (void)iseof;
+    int produced = produce(t, wbuf, wlen);
+
+    if (!rbuf || !rlen || *rlen <= 0)
+        return CI_OK;
+    if (t->mode == MODE_PAGE)
+        return CI_OK; /* discard: *rlen stays, all consumed */
+    if (t->mode == MODE_BUFFER && !t->decided) {
+        if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
+            return CI_ERROR;
+        t->total += (unsigned long long)*rlen;
+        if (t->total > t->limit)
+            overflow(t);
+        return CI_OK;
+    }
+    /* streaming: hold input back only while output is flowing and the FIFO is full enough,
+     * so that every call either consumes or produces (c-icap's deadlock guard) */
+    if (produced > 0 && t->len - t->rpos >= ECHO_HIGH_WATER)
+        *rlen = 0;
+    else if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
+        return CI_ERROR;
     return CI_OK;
 }

@@ -19,6 +19,12 @@
 
 struct inspect_conf {
     bool log_allowed; /* one log line for allowed transactions too (default on) */
+    /* Most body bytes held back before answering (inspect.MaxHoldSize). The effective
+     * inspection limit is min(policy inspection-limit, this). Squid 5.7 stalls a transfer when an
+     * ICAP service holds its answer while more than Squid's 64 KB virgin-body buffer is
+     * pending, so the default stays below that. */
+    unsigned long long max_hold;
+    const char *admin_contact; /* inspect.AdminContact, shown on block pages; NULL = not set */
 };
 extern struct inspect_conf inspect_conf;
 

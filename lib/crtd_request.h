@@ -56,7 +56,8 @@ struct si_crtd_request {
     size_t origin_pem_len;
     X509 *ca_cert;
     EVP_PKEY *ca_key;
-    X509 *origin;                              /* NULL when there is nothing to mimic */
+    X509 *origin;                              /* NULL when there is nothing to mimic; its
+                                                  public key is not decoded (never used) */
 };
 
 /*

@@ -279,3 +279,21 @@ bool si_nameset_match(const struct si_nameset *set, const char *host)
     }
     return false;
 }
+
+int si_nameset_foreach(const struct si_nameset *set,
+                       int (*fn)(void *ctx, const char *name, bool domain), void *ctx)
+{
+    for (size_t i = 0; set && i <= set->mask; i++) {
+        const struct slot *s = &set->slots[i];
+        if (!s->off)
+            continue;
+        unsigned flags = (unsigned char)set->arena[s->off];
+        const char *name = set->arena + s->off + 1;
+        int rc;
+        if ((flags & FLAG_EXACT) && (rc = fn(ctx, name, false)) != 0)
+            return rc;
+        if ((flags & FLAG_DOMAIN) && (rc = fn(ctx, name, true)) != 0)
+            return rc;
+    }
+    return 0;
+}

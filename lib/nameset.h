@@ -52,4 +52,10 @@ bool si_nameset_contains(const struct si_nameset *set, const char *name);
 
 size_t si_nameset_count(const struct si_nameset *set);
 
+/* Calls fn for every entry: the normalised name and whether it is a domain (".x") entry
+ * (an entry can be both exact and domain: fn is then called twice). Stops when fn returns
+ * non-zero and returns that value. */
+int si_nameset_foreach(const struct si_nameset *set,
+                       int (*fn)(void *ctx, const char *name, bool domain), void *ctx);
+
 #endif

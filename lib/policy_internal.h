@@ -118,6 +118,7 @@ struct sec_rule {
     size_t nmethods;
     struct refs hosts;
     bool has_hosts;
+    bool host_prefiltered; /* all its host names are in si_policy.host_union */
     struct refs url_lists;
     struct si_strmatch *url_m, *path_m, *query_m;
     struct sec_side req, resp;
@@ -153,6 +154,9 @@ struct si_policy {
     enum si_sec_action sec_default;
     struct sec_rule *sec;
     size_t nsec;
+    /* Union of the host names of small host lists of security rules: a host that matches none
+     * of them skips every prefiltered rule at once (500 host rules cost one lookup). */
+    struct si_nameset *host_union;
 };
 
 /* ---- shared by the load modules ---- */

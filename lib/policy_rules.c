@@ -324,4 +324,5 @@ void pl_free_rules(struct si_policy *p)
     for (size_t i = 0; i < p->nsec; i++)
         free_sec_rule(&p->sec[i]);
     free(p->sec);
+    si_nameset_free(p->host_union);
 }

@@ -385,6 +385,36 @@ static int compile_sec_rule(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *
     return rc;
 }
 
+#define PREFILTER_MAX_NAMES 4096 /* larger lists keep their own O(1) lookup */
+
+static int union_add(void *ctx, const char *name, bool domain)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof(buf), "%s%s", domain ? "." : "", name);
+    return n > 0 && (size_t)n < sizeof(buf) ? (si_nameset_add(ctx, buf, (size_t)n) < 0) : 1;
+}
+
+/* Builds p->host_union from rules whose host lists are all small. */
+static int build_host_prefilter(struct load_ctx *lc)
+{
+    struct si_policy *p = lc->p;
+
+    p->host_union = si_nameset_new(256);
+    if (!p->host_union)
+        return lc_error(lc, 0, "out of memory");
+    for (size_t i = 0; i < p->nsec; i++) {
+        struct sec_rule *r = &p->sec[i];
+        bool small = r->has_hosts;
+        for (size_t j = 0; small && j < r->hosts.n; j++)
+            small = si_nameset_count(r->hosts.v[j]->names) <= PREFILTER_MAX_NAMES;
+        for (size_t j = 0; small && j < r->hosts.n; j++)
+            if (si_nameset_foreach(r->hosts.v[j]->names, union_add, p->host_union) != 0)
+                return lc_error(lc, r->line, "out of memory");
+        r->host_prefiltered = small;
+    }
+    return 0;
+}
+
 int pl_compile_security(struct load_ctx *lc, xmlNodePtr sec)
 {
     struct si_policy *p = lc->p;
@@ -410,5 +440,7 @@ int pl_compile_security(struct load_ctx *lc, xmlNodePtr sec)
                 rc = lc_error(lc, r->line, "duplicate security-policy rule id '%s' (line %d)",
                               r->id, p->sec[i].line);
     }
+    if (rc == 0)
+        rc = build_host_prefilter(lc);
     return rc;
 }

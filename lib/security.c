@@ -11,6 +11,8 @@
 enum { NO = 0, YES = 1, NEED = -1 };
 
 struct eval {
+    const struct si_policy *p;
+    int union_hit; /* -1 unknown, else whether the host matches p->host_union */
     const struct si_sec_facts *f;
     const struct si_sec_body *body;
     char *lower; /* lower-cased copy of the body for keyword search, made on first use */
@@ -198,6 +200,12 @@ static int request_match(struct eval *e, const struct sec_rule *r, char *reason,
         pq_reason_add(reason, rs, "method %s", r->methods[i]);
     }
     if (r->has_hosts) {
+        if (r->host_prefiltered) {
+            if (e->union_hit < 0)
+                e->union_hit = si_nameset_match(e->p->host_union, f->host);
+            if (!e->union_hit)
+                return NO;
+        }
         if (!pq_names_match(&r->hosts, f->host, NULL))
             return NO;
         pq_reason_add(reason, rs, "host %s", si_log_sanitize(buf, sizeof(buf), f->host));
@@ -260,10 +268,19 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
                                       const struct si_sec_body *body, struct si_sec_verdict *out)
 {
     static const struct si_sec_facts none = {.req_body_size = -1, .resp_body_size = -1};
-    struct eval e = {.f = facts ? facts : &none, .body = body};
+    struct eval e = {.p = p, .union_hit = -1, .f = facts ? facts : &none, .body = body};
     char reason[SI_POLICY_REASON_MAX];
 
-    memset(out, 0, sizeof(*out));
+    /* not a memset of the whole verdict: the reason buffers are large and written on demand */
+    out->action = SI_SEC_ALLOW;
+    out->rule_id = NULL;
+    out->rule_line = 0;
+    out->is_default = false;
+    out->location = out->message = NULL;
+    out->mods = NULL;
+    out->nmods = 0;
+    out->reason[0] = '\0';
+    out->nmonitor = 0;
     for (size_t i = 0; i < p->nsec; i++) {
         const struct sec_rule *r = &p->sec[i];
         if (r->phase != phase)

@@ -321,6 +321,16 @@ static int parse_url(const char *url, struct url_parts *u)
         url_parts_free(u);
         return -1;
     }
+    if (u->host[0] == '[') { /* IPv6 literal: getaddrinfo wants it without brackets */
+        size_t n = strlen(u->host);
+
+        if (n < 3 || u->host[n - 1] != ']') {
+            url_parts_free(u);
+            return -1;
+        }
+        memmove(u->host, u->host + 1, n - 2);
+        u->host[n - 2] = '\0';
+    }
     return 0;
 }
 

@@ -16,6 +16,7 @@ ocsp_helper_inspect_ocsp_SOURCES = ocsp_helper/main.c $(OCSP_CORE)
 ocsp_helper_inspect_ocsp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	-DSI_DEFAULT_POLICY='"$(sysconfdir)/squid-inspect/policy.xml"'
 ocsp_helper_inspect_ocsp_LDADD = lib/libinspect.la $(OPENSSL_LIBS) -lpthread
+dist_man8_MANS += ocsp_helper/inspect-ocsp.8
 
 check_PROGRAMS += tests/unit/test_crtvd_request tests/unit/test_ocsp_verify
 tests_unit_test_crtvd_request_SOURCES = tests/unit/test_crtvd_request.c
@@ -38,3 +39,9 @@ EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh
 # End-to-end tests through Squid on the lab (tests/e2e/lib).
 TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh
 EXTRA_DIST += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh tests/e2e/ocsp_lab.sh
+
+# The OCSP/CRL fixtures test_ocsp_verify makes at test time (see tests/e2e/local.mk's hook note).
+clean-local: clean-local-ocsp
+clean-local-ocsp:
+	-rm -rf tests/unit/_ocsp_fix tests/unit/_ocsp_fix.lock
+.PHONY: clean-local-ocsp

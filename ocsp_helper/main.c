@@ -164,6 +164,8 @@ static void usage(FILE *f)
             "  --check-intermediates   check intermediates too (default: leaf only)\n"
             "  --nonce                 send an OCSP nonce (default off)\n"
             "  --ca-file=FILE --ca-dir=DIR  trust anchors (default: OpenSSL's default paths)\n"
+            "  --no-squid-anchor       do not trust the root at the end of an error-free chain\n"
+            "                          from Squid (use with tls_outgoing_options DONT_VERIFY_PEER)\n"
             "  --threads=N             concurrent validations (default 32)\n"
             "  --cache-entries=N       per cache table (default 10000)\n"
             "  --debug | --quiet       log level\n");
@@ -172,7 +174,7 @@ static void usage(FILE *f)
 struct opts {
     struct ocsp_settings s;
     const char *policy, *ca_file, *ca_dir;
-    bool no_policy;
+    bool no_policy, no_squid_anchor;
     long threads, cache_entries;
 };
 
@@ -217,6 +219,7 @@ static int apply_option(struct opts *o, int c, const char *arg)
     case 'i': o->s.check_intermediates = true; return 0;
     case 'n': o->s.nonce = true; return 0;
     case 'f': o->ca_file = arg; return 0;
+    case 'A': o->no_squid_anchor = true; return 0;
     case 'd': o->ca_dir = arg; return 0;
     case 'j': o->threads = strtol(arg, NULL, 10); return o->threads >= 1 && o->threads <= 1024 ? 0 : -1;
     case 'e': o->cache_entries = strtol(arg, NULL, 10); return o->cache_entries >= 1 ? 0 : -1;
@@ -236,6 +239,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"crl", required_argument, NULL, 'c'}, {"override", required_argument, NULL, 'o'},
         {"check-intermediates", no_argument, NULL, 'i'}, {"nonce", no_argument, NULL, 'n'},
         {"ca-file", required_argument, NULL, 'f'}, {"ca-dir", required_argument, NULL, 'd'},
+        {"no-squid-anchor", no_argument, NULL, 'A'},
         {"threads", required_argument, NULL, 'j'}, {"cache-entries", required_argument, NULL, 'e'},
         {"debug", no_argument, NULL, 'D'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
@@ -286,7 +290,7 @@ static void log_started(struct validator *v, const struct opts *o, long workers)
 
 static int run(struct opts *o)
 {
-    struct validator v = {0};
+    struct validator v = {.no_squid_anchor = o->no_squid_anchor};
     struct pool p = {.v = &v};
     pthread_t *tids = calloc((size_t)o->threads, sizeof(*tids));
     pthread_attr_t attr;

@@ -160,7 +160,10 @@ static int verify_chain(struct validator *v, struct vctx *x)
         return 0;
     if (verify_with(x, v->store, &e) == 0)
         return 0;
-    if (x->req.nerrors == 0 && x->req.ncerts > 1 && X509_check_issued(top, top) == X509_V_OK &&
+    /* Squid verified this chain to that anchor against its own trust (e.g. a cafile= of
+     * tls_outgoing_options). Not with flags=DONT_VERIFY_PEER: then run with --no-squid-anchor. */
+    if (!v->no_squid_anchor && x->req.nerrors == 0 && x->req.ncerts > 1 &&
+        X509_check_issued(top, top) == X509_V_OK &&
         (x->tmpstore = X509_STORE_new()) && X509_STORE_add_cert(x->tmpstore, top) &&
         verify_with(x, x->tmpstore, &e) == 0)
         return 0;

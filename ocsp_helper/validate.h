@@ -12,6 +12,7 @@
 #ifndef OCSP_VALIDATE_H
 #define OCSP_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/x509.h>
@@ -26,6 +27,7 @@ struct validator {
     struct rev_cache *cache;
     struct chain_cache *chains;
     struct ocsp_settings_holder *settings;
+    bool no_squid_anchor; /* never trust the anchor at the end of Squid's chain */
 };
 
 /* Fills reply and returns "OK" (reply empty) or "ERR". Never fails: errors become ERR bodies. */

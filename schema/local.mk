@@ -1,9 +1,9 @@
 # schema/ and the policy modules of lib/ (owner: policy).
 # The RELAX NG schema is installed for xmllint and compiled into libinspect (lib/policy_load.c
 # validates against the same bytes), so the installed file and the loader never disagree.
-dist_pkgdata_DATA += schema/policy.rng
+dist_pkgdata_DATA += schema/policy.rng schema/POLICY.md
 schemaexamplesdir = $(pkgdatadir)/examples
-dist_schemaexamples_DATA = schema/examples/policy.xml
+dist_schemaexamples_DATA = schema/examples/policy.xml schema/examples/block.html
 schemaexampleslistsdir = $(pkgdatadir)/examples/lists
 dist_schemaexampleslists_DATA = schema/examples/lists/finance.txt
 
@@ -23,6 +23,7 @@ lib_libinspect_la_LIBADD += $(PCRE2_LIBS) $(ZLIB_LIBS)
 CLEANFILES += schema/policy_rng.c
 
 schema/policy_rng.c: $(srcdir)/schema/policy.rng
+	@$(MKDIR_P) schema
 	$(AM_V_GEN){ echo '/* generated from schema/policy.rng by schema/local.mk: do not edit */'; \
 	  echo 'const char si_policy_rng[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $(srcdir)/schema/policy.rng; \

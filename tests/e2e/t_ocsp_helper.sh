@@ -4,6 +4,7 @@
 # - with IDs, 190 validations of good.test are all answered before the 2 s OCSP deadline of
 #   the 10 deadocsp.test validations sent among them (a dead responder delays nobody else);
 #   soft mode passes those 10, hard mode refuses them;
+# - oversized, wrong-content-type and undecodable OCSP answers are refused (hard mode);
 # - without IDs (concurrency=0) replies come back in request order;
 # - garbage, a wrong request code and a malformed body get BH/ERR and the helper keeps serving.
 . "$(dirname "$0")/lib/lab.sh"
@@ -25,6 +26,11 @@ lab_wait_port "$LAB_DEAD_PORT" 10 "$LAB_PID" || lab_fatal "black hole did not st
 P=$LAB_PKI
 chain() { echo "$P/leaf/$1.crt,$P/int/ca.crt,$P/root/ca.crt"; }
 H=("$HELPER" --no-policy --ca-file "$P/root/ca.crt" --ocsp-timeout 2s --crl off)
+body() { # NAME LEAF -> cert_validate body
+    printf 'host=%s\nproto_version=TLSv1.3\ncipher=TLS_AES_128_GCM_SHA256\ncert_0=%s\ncert_1=%s\ncert_2=%s' \
+        "$1" "$(cat "$P/leaf/$2.crt")" "$(cat "$P/int/ca.crt")" "$(cat "$P/root/ca.crt")"
+}
+frame() { local b; b=$(body "$2" "$3"); printf '%scert_validate %d %s\n' "$1" "${#b}" "$b"; }
 stat() { sed -n "s/^class=$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$3" | cut -d. -f1; }
 
 # --- concurrency: one dead responder, 190 others ---
@@ -51,12 +57,38 @@ lab_assert_eq "hard: the 10 deadocsp.test validations are refused" 10 "$(stat de
 lab_assert_log "hard: the refusal names the timeout" "$LAB_LOGS/drive-hard.log" \
     'host=deadocsp\.test .*result=undetermined-refused reason="OCSP 127\.0\.0\.1:[0-9]+: HTTP exchange timed out'
 
+# --- responders that answer wrongly: oversized, wrong content type, garbage body ---
+# One fresh helper per answer: a failed responder is skipped for 60 s afterwards (backoff).
+lab_stop blackhole
+lab_spawn badocsp "$LAB_LOGS/badocsp.log" "$PYTHON3" -c '
+import http.server, os, sys
+kinds = ["big", "ctype", "garbage"]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        kind = kinds.pop(0) if kinds else "garbage"
+        body = os.urandom(100000) if kind == "big" else os.urandom(300)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html" if kind == "ctype" else "application/ocsp-response")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+' "$LAB_DEAD_PORT"
+lab_wait_port "$LAB_DEAD_PORT" 10 "$LAB_PID" || lab_fatal "bad responder did not start"
+for kind in big ctype garbage; do
+    frame "1 " deadocsp.test deadocsp | "${H[@]}" --revocation hard 2>>"$LAB_LOGS/badocsp-helper.log" |
+        tr '\001' '\n' | grep -c '^1 ERR .*error_name_0=X509_V_ERR_OCSP' >> "$LAB_DIR/badocsp.out"
+done
+lab_assert_eq "hard mode refuses on each wrong answer" "1 1 1" "$(tr '\n' ' ' < "$LAB_DIR/badocsp.out" | sed 's/ $//')"
+lab_assert_log "oversized answer stopped by the size cap" "$LAB_LOGS/badocsp-helper.log" \
+    'reason="OCSP 127\.0\.0\.1:[0-9]+: HTTP exchange failed: .*(max|length|exceed)'
+lab_assert_log "wrong content type refused" "$LAB_LOGS/badocsp-helper.log" \
+    'reason="OCSP 127\.0\.0\.1:[0-9]+: HTTP exchange failed: .*content.type'
+lab_assert_log "undecodable answer refused" "$LAB_LOGS/badocsp-helper.log" \
+    'result=undetermined-refused reason="OCSP 127\.0\.0\.1:[0-9]+: HTTP exchange failed: .*(asn1|ASN1|decod|nested|header|tag)'
+
 # --- no IDs: answers in request order ---
-body() { # NAME LEAF -> cert_validate body
-    printf 'host=%s\nproto_version=TLSv1.3\ncipher=TLS_AES_128_GCM_SHA256\ncert_0=%s\ncert_1=%s\ncert_2=%s' \
-        "$1" "$(cat "$P/leaf/$2.crt")" "$(cat "$P/int/ca.crt")" "$(cat "$P/root/ca.crt")"
-}
-frame() { local b; b=$(body "$2" "$3"); printf '%scert_validate %d %s\n' "$1" "${#b}" "$b"; }
 { frame '' revoked.test revoked; frame '' good.test good; frame '' crlonly.test crlonly; } |
     "${H[@]}" --crl fallback 2>"$LAB_LOGS/noid.log" | tr '\001' '\n' | grep -Eo '^(OK|ERR|BH)' |
     tr '\n' ' ' > "$LAB_DIR/noid.out"

@@ -23,9 +23,16 @@ certgen=/usr/lib/squid/security_file_certgen
 check_parse "with a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=$certgen
 lab_assert_match "validator line present, ttl= and cache= before the program" \
     "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen\$" "$(cat "$LAB_SQUID_FRAGMENT")"
-lab_assert_match "ssl_bump rules in order: peek, terminate, splice, bump" \
-    'peek inspect_step1 terminate inspect_terminate splice inspect_bypass bump all' \
-    "$(awk '$1 == "ssl_bump" {printf "%s %s ", $2, $3}' "$LAB_SQUID_FRAGMENT")"
+lab_assert_match "ssl_bump: peek at step 1, then the policy helper's splice/bump/terminate, else terminate" \
+    'peek inspect_step1 splice inspect_step2 inspect_decide inspect_splice bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
+    "$(awk '$1 == "ssl_bump" {for (i = 2; i <= NF; i++) printf "%s ", $i}' "$LAB_SQUID_FRAGMENT")"
+lab_assert_match "the policy helper: no result caching, concurrency, a queue" \
+    '^external_acl_type inspect_bump ttl=0 negative_ttl=0 .*concurrency=[0-9]+ queue-size=[0-9]+ %>a %un %ssl::>sni %>rd %>rP [^ ]*/inspect-bump --policy ' \
+    "$(cat "$LAB_SQUID_FRAGMENT")"
+lab_assert_match "an undecided (helper-less) splice is refused" \
+    '^http_access deny inspect_connect inspect_step2 !inspect_decided$' "$(cat "$LAB_SQUID_FRAGMENT")"
+lab_assert_match "the access log names the inspection rule and failures" \
+    '^logformat inspect .* tls=%note\{clt_conn_tag\} .* fail=%note\{si_fail\} ' "$(cat "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "certgen children fail per request on persistent overload" \
     '^sslcrtd_children .*queue-size=[0-9]+ on-persistent-overload=ERR' "$(cat "$LAB_SQUID_FRAGMENT")"
 

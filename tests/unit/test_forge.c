@@ -19,7 +19,7 @@ static void setup(void)
 {
     cr_assert_eq(fx_ca_make(&ca, "Fixture Inspection CA", FX_RSA, 3650), 0);
     /* Squid's "Not trusted by" CA: same key, own self-signed certificate. */
-    cr_assert_eq(fx_ca_make(&ca_untrusted, "Not trusted by \"Fixture Inspection CA\"", FX_EC, 3650), 0);
+    cr_assert_eq(fx_ca_make(&ca_untrusted, "Not trusted by \"Fixture Inspection CA\"", FX_RSA, 3650), 0);
     leaf_rsa = fx_key(FX_RSA);
     leaf_ec = fx_key(FX_EC);
     cr_assert(leaf_rsa && leaf_ec);
@@ -175,7 +175,7 @@ static const struct forge_case cases[] = {
      {.cn = "old.test", .san = "DNS:old.test", .key = FX_EC, .not_before = -400 * DAY,
       .not_after = -10 * DAY},
      "old.test", NULL, false, false, SI_CRTD_SIGN_UNTRUSTED, "sha256", 90,
-     CG_KEY_EC, "old.test", "DNS:old.test", NULL, -100 * DAY, -10 * DAY, NID_sha256},
+     CG_KEY_RSA, "old.test", "DNS:old.test", NULL, -100 * DAY, -10 * DAY, NID_sha256},
     {"signSelf", ORIGIN,
      {.cn = "self.test", .san = "DNS:self.test", .key = FX_EC, .not_before = -DAY,
       .not_after = 10 * DAY},
@@ -416,6 +416,25 @@ Test(forge, ca_expiring_before_origin_bounds_not_after)
     X509_free(x);
     X509_free(req.origin);
     fx_ca_free(&shortca);
+}
+
+Test(forge, leaf_key_type_follows_the_ca_not_the_origin)
+{
+    struct fx_ca ec_ca;
+    struct fx_origin ec = {.cn = "e.test", .key = FX_EC, .not_before = -DAY, .not_after = DAY};
+    struct si_crtd_request req = {.host = "e.test", .sign_hash = "sha256"};
+
+    req.ca_cert = ca.cert;
+    req.ca_key = ca.key;
+    req.origin = fx_origin_make(&ec, &ca);
+    cr_expect_eq(cg_forge_key_type(&req), CG_KEY_RSA, "RSA CA, EC origin: RSA leaf");
+    X509_free(req.origin);
+    cr_assert_eq(fx_ca_make(&ec_ca, "EC CA", FX_EC, 30), 0);
+    req.ca_cert = ec_ca.cert;
+    req.ca_key = ec_ca.key;
+    req.origin = NULL;
+    cr_expect_eq(cg_forge_key_type(&req), CG_KEY_EC, "EC CA: EC leaf");
+    fx_ca_free(&ec_ca);
 }
 
 Test(forge, ip_literal_detection)

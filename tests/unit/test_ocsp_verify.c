@@ -1,7 +1,7 @@
 /*
  * Unit tests for inspect-ocsp's offline parts: OCSP response and CRL judging (ocsp_verify), the
- * caches and backoff (cache), and settings. Responses and CRLs are made at test time by
- * tests/unit/ocsp_fixtures.sh with `openssl ocsp -respout` and `openssl ca -gencrl`.
+ * caches and backoff (cache, chain_cache), and settings (options, policy file, reload).
+ * Responses and CRLs are made at test time by tests/unit/ocsp_fixtures.sh with `openssl ocsp -respout` and `openssl ca -gencrl`.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -15,6 +15,8 @@
 #include <openssl/pem.h>
 
 #include "cache.h"
+#include "chain_cache.h"
+#include "fetch.h"
 #include "ocsp_verify.h"
 #include "settings.h"
 
@@ -321,4 +323,155 @@ Test(settings, modes_overrides_and_durations)
     cr_assert_eq(ocsp_duration_ms("0"), -1);
     cr_assert_eq(ocsp_duration_ms("3 hours"), -1);
     ocsp_settings_clear(&s);
+}
+
+static void write_policy(const char *path, const char *mode)
+{
+    FILE *f = fopen(path, "w");
+
+    cr_assert_not_null(f);
+    fprintf(f, "<?xml version=\"1.0\"?>\n<policy xmlns=\"urn:squid-inspect:policy:1\">\n"
+               "  <certificate-validation revocation=\"%s\" ocsp-timeout=\"1500ms\" crl=\"always\">\n"
+               "    <override server-name=\".bank.test\" revocation=\"hard\"/>\n"
+               "  </certificate-validation>\n</policy>\n", mode);
+    fclose(f);
+}
+
+Test(settings, policy_file_overrides_and_reload)
+{
+    char path[] = "/tmp/si-ocsp-policy-XXXXXX", err[256], src[128];
+    struct ocsp_settings cli, eff;
+    struct ocsp_settings_holder *h;
+    const struct ocsp_settings *s;
+    int fd = mkstemp(path);
+
+    cr_assert_geq(fd, 0);
+    close(fd);
+    write_policy(path, "off");
+    ocsp_settings_defaults(&cli);
+    h = ocsp_settings_holder_new(&cli, path, err, sizeof(err));
+    cr_assert_not_null(h, "%s", err);
+    s = ocsp_settings_get(h);
+    ocsp_settings_effective(s, "www.bank.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_HARD);
+    cr_assert_eq(eff.ocsp_timeout_ms, 1500);
+    cr_assert_eq(eff.crl, OCSP_CRL_ALWAYS);
+    cr_assert(strstr(src, "override"), "%s", src);
+    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_OFF);
+    ocsp_settings_put(h, s);
+    /* a change is picked up (checked at most once a second) */
+    sleep(1);
+    write_policy(path, "soft");
+    sleep(1);
+    ocsp_settings_holder_maybe_reload(h);
+    s = ocsp_settings_get(h);
+    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_SOFT);
+    ocsp_settings_put(h, s);
+    /* a broken file keeps the previous settings */
+    sleep(1);
+    fd = open(path, O_WRONLY | O_APPEND);
+    cr_assert_eq(write(fd, "<broken", 7), 7);
+    close(fd);
+    sleep(1);
+    ocsp_settings_holder_maybe_reload(h);
+    s = ocsp_settings_get(h);
+    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_SOFT);
+    ocsp_settings_put(h, s);
+    ocsp_settings_holder_free(h);
+    unlink(path);
+}
+
+Test(settings, broken_policy_at_start_falls_back_to_options)
+{
+    char path[] = "/tmp/si-ocsp-policy-XXXXXX", err[256], src[128];
+    struct ocsp_settings cli, eff;
+    struct ocsp_settings_holder *h;
+    const struct ocsp_settings *s;
+    int fd = mkstemp(path);
+
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "<policy", 7), 7);
+    close(fd);
+    ocsp_settings_defaults(&cli);
+    cli.mode = OCSP_MODE_HARD;
+    h = ocsp_settings_holder_new(&cli, path, err, sizeof(err));
+    cr_assert_not_null(h, "the helper must keep running on a broken policy");
+    s = ocsp_settings_get(h);
+    cr_assert_null(s->policy);
+    ocsp_settings_effective(s, "a.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_HARD);
+    ocsp_settings_put(h, s);
+    ocsp_settings_holder_free(h);
+    unlink(path);
+}
+
+Test(chain_cache, parsed_only_entry_is_upgraded_by_a_verified_chain, .init = fixtures)
+{
+    struct chain_cache *c = chain_cache_new(8, 300);
+    struct si_crtvd_request req = {.ncerts = 1};
+    struct chain_hit hit = {0}, got;
+    unsigned char key[32];
+    X509 *leaf = cert("int/good.crt");
+    X509_STORE *store = X509_STORE_new();
+
+    req.certs[0] = "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----";
+    chain_cache_key(c, &req, key);
+    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 0);
+    hit.certs[0] = leaf;
+    hit.ncerts = 1;
+    chain_cache_put(c, key, &hit, time(NULL)); /* parsed only */
+    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 1);
+    cr_assert_null(got.chain);
+    cr_assert_eq(got.certs[0], leaf);
+    chain_hit_clear(&got);
+    hit.chain = sk_X509_new_null();
+    sk_X509_push(hit.chain, leaf);
+    hit.store = store;
+    chain_cache_put(c, key, &hit, time(NULL)); /* verified: replaces it */
+    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 1);
+    cr_assert_not_null(got.chain);
+    cr_assert_eq(got.store, store);
+    chain_hit_clear(&got);
+    cr_assert_eq(chain_cache_get(c, key, time(NULL) + 301, &got), 0, "expired after the TTL");
+    req.nerrors = 1; /* Squid reported errors: another key */
+    {
+        unsigned char key2[32];
+
+        chain_cache_key(c, &req, key2);
+        cr_assert_neq(memcmp(key, key2, 32), 0);
+    }
+    sk_X509_free(hit.chain);
+    X509_STORE_free(store);
+    X509_free(leaf);
+    chain_cache_free(c);
+}
+
+Test(fetch, url_host_and_port)
+{
+    char hp[128];
+
+    cr_assert_eq(fetch_url_hostport("http://ocsp.example.com/", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "ocsp.example.com:80");
+    cr_assert_eq(fetch_url_hostport("http://127.0.0.1:8888/ocsp?x=1", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "127.0.0.1:8888");
+    cr_assert_eq(fetch_url_hostport("http://[::1]:8080/", hp, sizeof(hp)), 0);
+    cr_assert_str_eq(hp, "::1:8080");
+    cr_assert_eq(fetch_url_hostport("https://ocsp.example.com/", hp, sizeof(hp)), -1);
+    cr_assert_eq(fetch_url_hostport("ldap://x/", hp, sizeof(hp)), -1);
+    cr_assert_eq(fetch_url_hostport("http://[::1/", hp, sizeof(hp)), -1);
+}
+
+Test(fetch, bad_url_is_refused_without_io)
+{
+    ASN1_VALUE *v = (ASN1_VALUE *)1;
+    char err[128];
+
+    cr_assert_eq(fetch_asn1("https://x/", NULL, NULL, NULL, NULL, ASN1_ITEM_rptr(X509_CRL), 1024,
+                            fetch_now_ms() + 1000, &v, err, sizeof(err)),
+                 FETCH_BADURL);
+    cr_assert_null(v);
+    cr_assert(strstr(err, "http://"), "%s", err);
 }

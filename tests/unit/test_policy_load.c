@@ -29,6 +29,9 @@ Test(policy_load, example_policy_loads)
     cr_assert_eq(strlen(si_policy_digest(p)), 16);
     cr_assert_str_eq(si_policy_settings(p)->user_header, "X-Authenticated-User");
     cr_assert(si_policy_settings(p)->user_header_base64);
+    cr_assert_not_null(si_policy_block_html(p));
+    cr_assert(strstr(si_policy_block_html(p), "{{REF}}"));
+    cr_assert(strstr(si_policy_settings(p)->block_template, "/schema/examples/block.html"));
     cr_assert_eq(si_policy_settings(p)->inspection_limit, 10ull << 20);
     cr_assert(si_policy_ref(p) == p);
     si_policy_unref(p);
@@ -160,6 +163,8 @@ Test(policy_load, bad_values)
     ASSERT_FAILS_WITH("<objects><domains id=\"d\" file=\"lists/missing.txt\"/></objects>",
                       "cannot open");
     ASSERT_FAILS_WITH("<certificate-validation ocsp-timeout=\"0s\"/>", "ocsp-timeout");
+    ASSERT_FAILS_WITH("<settings><block-page template=\"missing.html\"/></settings>",
+                      "block-page: cannot read template");
 }
 
 Test(policy_load, several_errors_each_with_line)
@@ -186,4 +191,35 @@ Test(policy_load, schema_file_validates_example_with_xmllint)
     int rc = system("xmllint --noout --relaxng " SRCDIR "/schema/policy.rng "
                     SRCDIR "/schema/examples/policy.xml 2>/dev/null");
     cr_assert_eq(rc, 0);
+}
+
+/* Every truncation of a valid policy, and byte-flipped copies, are refused or loaded cleanly:
+ * never a crash (run under --enable-sanitizers for leaks and overflows). */
+Test(policy_load, truncated_and_corrupted_documents)
+{
+    FILE *f = fopen(SRCDIR "/schema/examples/policy.xml", "rb");
+    char buf[16384];
+    size_t n;
+
+    cr_assert_not_null(f);
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    cr_assert_gt(n, 100);
+    for (size_t len = 0; len < n; len += 7) {
+        struct si_policy *p = si_policy_load_mem(buf, len, "trunc.xml", SRCDIR "/schema/examples",
+                                                 err, sizeof(err));
+        cr_assert_null(p, "a truncated policy (%zu of %zu bytes) loaded", len, n);
+        cr_assert(strstr(err, "trunc.xml"), "%s", err);
+    }
+    unsigned seed = 12345;
+    for (int round = 0; round < 300; round++) {
+        char copy[16384];
+        memcpy(copy, buf, n);
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            copy[(seed >> 8) % n] = (char)(seed >> 20);
+        }
+        si_policy_unref(si_policy_load_mem(copy, n, "flip.xml", SRCDIR "/schema/examples", err,
+                                           sizeof(err)));
+    }
 }

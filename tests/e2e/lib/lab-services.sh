@@ -92,7 +92,7 @@ EOF
 # rendered fragment it includes, without starting anything. KEY=VALUE go to render-squid-conf
 # after the lab's own (so they win). Sets LAB_SQUID_CONF, LAB_SQUID_PORT, LAB_ACCESS_LOG...
 lab_squid_conf() {
-    local d=$LAB_DIR/squid certgen validator n
+    local d=$LAB_DIR/squid certgen validator bump n
     mkdir -p "$d" && chmod 755 "$d"
     : "${LAB_SQUID_PORT:=${LAB_SQUID_LISTEN_PORT:-$(lab_free_port)}}"
     LAB_SQUID_CONF=$d/squid.conf
@@ -117,17 +117,26 @@ lab_squid_conf() {
     LAB_CERTGEN_USED=$certgen LAB_VALIDATOR_USED=$validator
     printf '%s\n' ${LAB_BYPASS_NAMES:-bypass.test} > "$d/bypass.sni"
     printf '%s\n' ${LAB_TERMINATE_NAMES:-terminate.test} > "$d/terminate.sni"
+    # The policy decides bump/splice/terminate (inspect-bump): $LAB_POLICY, else one made
+    # from the two name lists above.
+    LAB_POLICY_USED=${LAB_POLICY:-$d/policy.xml}
+    [ -n "${LAB_POLICY:-}" ] || lab__names_policy > "$d/policy.xml" || return 1
+    bump=${LAB_BUMP:-${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-bump}
+    bump=$(lab__proxy_path "$bump") || return 1
     { printf '127.0.0.1'
       for n in $(awk '$1 != "-" && $1 !~ /^\*/ {print $1}' "$LAB_PKI/origin.map") \
                other-name.test terminate.test a.wild.test b.wild.test www.wild.test; do
           printf ' %s' "$n"; done
       echo; } > "$d/hosts"
     lab__render BYPASS_LIST="$d/bypass.sni" TERMINATE_LIST="$d/terminate.sni" \
+        POLICY_FILE="$LAB_POLICY_USED" BUMP_PROGRAM="$bump" \
+        BUMP_OPTIONS="--ca-file $LAB_ORIGIN_ROOT ${LAB_BUMP_OPTIONS:-}" \
         CA_CERT="$LAB_INSPECT_CA" CA_KEY="$LAB_INSPECT_KEY" \
         CERTGEN_PROGRAM="$certgen" CERTGEN_DIR="$LAB_CERTGEN_DB" CERTGEN_CHILDREN=4 \
         VALIDATOR_PROGRAM="$validator" OUTGOING_CAFILE="$LAB_ORIGIN_ROOT" \
         ICAP_PORT="${LAB_ICAP_PORT:-1344}" ICAP_REQMOD_PATH="${LAB_ICAP_SERVICE:-echo}" \
-        ICAP_RESPMOD_PATH="${LAB_ICAP_SERVICE:-echo}" "$@" -o "$LAB_SQUID_FRAGMENT" || return 1
+        ICAP_RESPMOD_PATH="${LAB_ICAP_SERVICE:-echo}" ERROR_DIRECTORY="$(lab__error_dir)" \
+        "$@" -o "$LAB_SQUID_FRAGMENT" || return 1
     cat > "$LAB_SQUID_CONF" <<EOF
 # squid.conf written by lab.sh: the "admin's" part; the inspection part is the include.
 ${LAB_SQUID_USER:+cache_effective_user $LAB_SQUID_USER}
@@ -155,6 +164,20 @@ http_access allow localhost
 http_access deny all
 EOF
     lab_env_save
+}
+
+# lab__names_policy: a policy equivalent to the lab's name lists (terminate, then bypass).
+lab__names_policy() {
+    echo '<policy xmlns="urn:squid-inspect:policy:1"><https-inspection default="inspect">'
+    echo "<rule id=\"lab-terminate\" action=\"terminate\"><server-name>${LAB_TERMINATE_NAMES:-terminate.test}</server-name></rule>"
+    echo "<rule id=\"lab-bypass\" action=\"bypass\"><server-name>${LAB_BYPASS_NAMES:-bypass.test}</server-name></rule>"
+    echo '</https-inspection></policy>'
+}
+
+# lab__error_dir: the staged install's error pages (empty = Squid's own when not installed).
+lab__error_dir() {
+    [ -f "${E2E_PKGDATADIR:-/nonexistent}/errors/ERR_ACCESS_DENIED" ] && echo "$E2E_PKGDATADIR/errors"
+    return 0
 }
 
 # lab_start_squid [KEY=VALUE...]: lab_squid_conf, initialise the certificate db, start Squid

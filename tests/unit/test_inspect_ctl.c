@@ -1,0 +1,379 @@
+/*
+ * Unit tests for inspect-ctl: ca init, the access-log parser, pinned-report, validate, explain
+ * and replay, against fixture policies and access logs captured from Squid 5.7 in the lab
+ * (tests/unit/fixtures/inspect).
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ctl_accesslog.h"
+#include "ctl_ca.h"
+#include "ctl_pinned.h"
+#include "ctl_policy.h"
+#include "ctl_target.h"
+
+#ifndef FIXTURES
+#define FIXTURES "tests/unit/fixtures/inspect"
+#endif
+
+/* Runs f(argc, argv) with stdout captured; returns the exit status, *out = what it printed. */
+static int run_captured(int (*f)(int, char **), int argc, char **argv, char **out)
+{
+    char tmpl[] = "/tmp/test_ctl_out.XXXXXX";
+    int fd = mkstemp(tmpl), saved = dup(STDOUT_FILENO), rc;
+    FILE *fp;
+    long n;
+
+    cr_assert_geq(fd, 0);
+    fflush(stdout);
+    dup2(fd, STDOUT_FILENO);
+    rc = f(argc, argv);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    fp = fdopen(fd, "r");
+    fseek(fp, 0, SEEK_END);
+    n = ftell(fp);
+    rewind(fp);
+    *out = calloc(1, (size_t)n + 1);
+    cr_assert_eq(fread(*out, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    unlink(tmpl);
+    return rc;
+}
+
+/* ---------------- ca init ---------------- */
+
+static X509 *read_cert(const char *path, int index)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x = NULL;
+
+    cr_assert_not_null(f, "%s", path);
+    for (int i = 0; i <= index; i++) {
+        X509_free(x);
+        x = PEM_read_X509(f, NULL, NULL, NULL);
+    }
+    fclose(f);
+    return x;
+}
+
+static char *mkdir_tmp(void)
+{
+    static char dir[64];
+
+    snprintf(dir, sizeof(dir), "/tmp/test_ca.XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    return dir;
+}
+
+Test(ca, one_tier_with_name_constraints)
+{
+    struct ctl_ca_opts o;
+    char err[256], path[128];
+    struct stat st;
+    FILE *out = tmpfile();
+    const char *dir = mkdir_tmp();
+    X509 *ca;
+    BASIC_CONSTRAINTS *bc;
+    NAME_CONSTRAINTS *nc;
+
+    ctl_ca_opts_default(&o);
+    o.dir = dir;
+    o.exclude_dns[o.n_exclude_dns++] = ".corp.example";
+    o.exclude_ip[o.n_exclude_ip++] = "10.0.0.0/8";
+    cr_assert_eq(ctl_ca_create(&o, out, err, sizeof(err)), 0, "%s", err);
+    snprintf(path, sizeof(path), "%s/ca.key", dir);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600, "the key is 0600");
+    snprintf(path, sizeof(path), "%s/ca.pem", dir);
+    ca = read_cert(path, 0);
+    cr_assert_not_null(ca);
+    bc = X509_get_ext_d2i(ca, NID_basic_constraints, NULL, NULL);
+    cr_assert(bc && bc->ca, "CA:TRUE");
+    cr_assert_eq(ASN1_INTEGER_get(bc->pathlen), 0, "pathlen 0");
+    nc = X509_get_ext_d2i(ca, NID_name_constraints, NULL, NULL);
+    cr_assert(nc && sk_GENERAL_SUBTREE_num(nc->excludedSubtrees) == 2);
+    cr_assert_eq(X509_check_issued(ca, ca), X509_V_OK, "self-signed");
+    cr_assert_gt(X509_cmp_time(X509_get0_notAfter(ca), NULL), 0);
+    rewind(out);
+    {
+        char line[512];
+        int found = 0;
+        while (fgets(line, sizeof(line), out))
+            found |= !strncmp(line, "http_port 3128 ssl-bump tls-cert=", 33);
+        cr_assert(found, "squid.conf line printed");
+    }
+    /* a second run refuses to overwrite */
+    cr_assert_eq(ctl_ca_create(&o, out, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "--force"), "%s", err);
+    o.force = true;
+    cr_assert_eq(ctl_ca_create(&o, out, err, sizeof(err)), 0, "%s", err);
+    BASIC_CONSTRAINTS_free(bc);
+    NAME_CONSTRAINTS_free(nc);
+    X509_free(ca);
+    fclose(out);
+}
+
+Test(ca, two_tier_chain_verifies)
+{
+    struct ctl_ca_opts o;
+    char err[256], path[128];
+    const char *dir = mkdir_tmp();
+    FILE *out = tmpfile();
+    X509 *issuing, *root, *root2;
+    X509_STORE *store = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    BASIC_CONSTRAINTS *bc;
+
+    ctl_ca_opts_default(&o);
+    o.dir = dir;
+    o.two_tier = true;
+    o.keytype = CTL_CA_KEY_RSA;
+    o.rsa_bits = 2048;
+    cr_assert_eq(ctl_ca_create(&o, out, err, sizeof(err)), 0, "%s", err);
+    snprintf(path, sizeof(path), "%s/ca.pem", dir);
+    issuing = read_cert(path, 0);
+    root2 = read_cert(path, 1);
+    snprintf(path, sizeof(path), "%s/root.pem", dir);
+    root = read_cert(path, 0);
+    cr_assert(issuing && root && root2);
+    cr_assert_eq(X509_cmp(root, root2), 0, "ca.pem carries the root after the issuing CA");
+    bc = X509_get_ext_d2i(root, NID_basic_constraints, NULL, NULL);
+    cr_assert_eq(ASN1_INTEGER_get(bc->pathlen), 1, "the root allows one issuing CA below it");
+    X509_STORE_add_cert(store, root);
+    X509_STORE_CTX_init(ctx, store, issuing, NULL);
+    cr_assert_eq(X509_verify_cert(ctx), 1, "issuing CA verifies against the root");
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(store);
+    BASIC_CONSTRAINTS_free(bc);
+    X509_free(issuing);
+    X509_free(root);
+    X509_free(root2);
+    fclose(out);
+}
+
+Test(ca, bad_options_are_refused)
+{
+    struct ctl_ca_opts o;
+    char err[256];
+
+    ctl_ca_opts_default(&o);
+    o.dir = "/nonexistent/dir";
+    cr_assert_eq(ctl_ca_create(&o, stdout, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "does not exist"));
+    o.dir = "/tmp";
+    o.days = 9000;
+    cr_assert_eq(ctl_ca_create(&o, stdout, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "validity"));
+    o.days = 100;
+    o.exclude_ip[o.n_exclude_ip++] = "10.0.0.0/33";
+    cr_assert_eq(ctl_ca_create(&o, stdout, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "CIDR"));
+}
+
+/* ---------------- access-log parser and targets ---------------- */
+
+Test(accesslog, parses_a_real_squid_line)
+{
+    static const char line[] =
+        "1795262251.061     47 127.0.0.1 TCP_MISS/200 487 GET https://good.test:56459/page.html - "
+        "bump=bump sni=\"good.test\" tls=inspect:default:default cert_errors=\"-\" "
+        "verdict=\"allowed; rule=default; ref=si-6b01872b-6d78-2\" fail=- err=-/- cport=55420 "
+        "icap=\"3,0\"\n";
+    struct ctl_logrec *r = malloc(sizeof(*r));
+    char host[64];
+
+    cr_assert(ctl_log_parse(line, r));
+    cr_assert_str_eq(r->client, "127.0.0.1");
+    cr_assert_str_eq(r->code, "TCP_MISS");
+    cr_assert_eq(r->status, 200);
+    cr_assert_str_eq(r->method, "GET");
+    cr_assert_null(r->user);
+    cr_assert_str_eq(r->bump, "bump");
+    cr_assert_str_eq(r->sni, "good.test");
+    cr_assert_str_eq(r->tls_action, "inspect");
+    cr_assert_str_eq(r->tls_rule, "default");
+    cr_assert_str_eq(r->verdict, "allowed; rule=default; ref=si-6b01872b-6d78-2");
+    cr_assert_null(r->fail);
+    cr_assert_null(r->err, "-/- is no error");
+    cr_assert_str_eq(r->cport, "55420");
+    cr_assert_str_eq(ctl_log_server_name(r, host, sizeof(host)), "good.test");
+    cr_assert_not(ctl_log_parse("garbage line\n", r));
+    cr_assert_not(ctl_log_parse("", r));
+    free(r);
+}
+
+Test(target, urls_connect_targets_and_hosts)
+{
+    struct ctl_target t;
+    char err[128];
+
+    cr_assert_eq(ctl_target_parse("https://WWW.Example.com:8443/a/b?q=1#f", &t, err, sizeof(err)), 0);
+    cr_assert(t.tls);
+    cr_assert_str_eq(t.host, "www.example.com");
+    cr_assert_eq(t.port, 8443);
+    cr_assert_str_eq(t.path, "/a/b");
+    cr_assert_str_eq(t.query, "q=1");
+    cr_assert_eq(ctl_target_parse("bank.example:443", &t, err, sizeof(err)), 0);
+    cr_assert_eq(t.port, 443);
+    cr_assert_str_eq(t.path, "/");
+    cr_assert_eq(ctl_target_parse("http://[fd00::1]/x", &t, err, sizeof(err)), 0);
+    cr_assert_not(t.tls);
+    cr_assert_str_eq(t.host, "fd00::1");
+    cr_assert_eq(t.port, 80);
+    cr_assert_eq(ctl_target_parse("ftp://x", &t, err, sizeof(err)), -1);
+    cr_assert_eq(ctl_target_parse("a.test:99999", &t, err, sizeof(err)), -1);
+    cr_assert_eq(ctl_target_parse("https:///x", &t, err, sizeof(err)), -1);
+}
+
+/* ---------------- pinned-report ---------------- */
+
+static struct ctl_pinned *pinned_from(const char *path)
+{
+    struct ctl_pinned *p = ctl_pinned_new();
+    FILE *f = fopen(path, "r");
+    char line[CTL_LOG_LINE_MAX];
+
+    cr_assert_not_null(f, "%s", path);
+    while (fgets(line, sizeof(line), f))
+        ctl_pinned_add_line(p, line);
+    fclose(f);
+    return p;
+}
+
+Test(pinned, finds_rejected_handshakes_in_a_real_log)
+{
+    struct ctl_pinned *p = pinned_from(FIXTURES "/access-failmodes.log");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    size_t n = ctl_pinned_print(p, out, 2, 0.5);
+
+    fclose(out);
+    cr_assert_eq(n, 2, "%s", buf);
+    cr_assert(strstr(buf, "\nwww.good.test bumped=3 rejected=3 (100%) reasons: alert-unknown-ca=3"), "%s", buf);
+    cr_assert(strstr(buf, "<rule id=\"pinned-www-good-test\" action=\"bypass\" verify-name=\"true\">"
+                          "<server-name>www.good.test</server-name></rule>"), "%s", buf);
+    cr_assert(strstr(buf, "\na.wild.test bumped=2 rejected=2 (100%) reasons: closed-before-request=2"), "%s", buf);
+    cr_assert_null(strstr(buf, "\ngood.test "), "good.test carried requests: %s", buf);
+    free(buf);
+    ctl_pinned_free(p);
+}
+
+Test(pinned, thresholds_filter)
+{
+    struct ctl_pinned *p = pinned_from(FIXTURES "/access-failmodes.log");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    cr_assert_eq(ctl_pinned_print(p, out, 3, 0.5), 1, "only www.good.test has 3 rejections");
+    fclose(out);
+    free(buf);
+    ctl_pinned_free(p);
+}
+
+/* ---------------- validate / explain / replay ---------------- */
+
+Test(policy_cmds, validate_ok_and_errors)
+{
+    char *out;
+    char *ok[] = {"validate", FIXTURES "/policy.xml", NULL};
+    char *bad[] = {"validate", FIXTURES "/invalid.xml", NULL};
+
+    cr_assert_eq(run_captured(ctl_validate_main, 2, ok, &out), 0);
+    cr_assert(strstr(out, "valid (digest "), "%s", out);
+    cr_assert(strstr(out, "5 inspection rules"), "%s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_validate_main, 2, bad, &out), 1, "an invalid policy exits 1");
+    free(out);
+}
+
+Test(policy_cmds, explain_inspection_and_security)
+{
+    char *out;
+    char *a[] = {"explain", FIXTURES "/policy.xml", "--client", "10.0.0.1", "https://good.test/echo", NULL};
+    char *b[] = {"explain", FIXTURES "/policy.xml", "--client", "10.0.0.1", "--user", "alice",
+                 "good.test", NULL};
+    char *c[] = {"explain", FIXTURES "/policy.xml", "https://good.test/", NULL};
+    char *d[] = {"explain", FIXTURES "/policy.xml", "--client", "10.0.0.1", "--user", "bob",
+                 "good.test", NULL};
+
+    cr_assert_eq(run_captured(ctl_explain_main, 5, a, &out), 0);
+    cr_assert(strstr(out, "https-inspection: inspect (default: no rule matched)"), "%s", out);
+    cr_assert(strstr(out, "security-policy (request, no body): block by rule no-echo"), "%s", out);
+    cr_assert(strstr(out, "path matches /echo"), "%s", out);
+    cr_assert(strstr(out, "  rule no-echo (line 15, block): MATCHES\n"
+                          "      matched:     host good.test; path matches /echo\n"), "per-condition trace: %s", out);
+    free(out);
+    {
+        char *e[] = {"explain", FIXTURES "/policy.xml", "--client", "10.0.0.1", "https://good.test/other", NULL};
+        cr_assert_eq(run_captured(ctl_explain_main, 5, e, &out), 0);
+        cr_assert(strstr(out, "  rule no-echo (line 15, block): no match\n"
+                              "      matched:     host good.test\n"
+                              "      not matched: path /other\n"), "%s", out);
+        free(out);
+    }
+    cr_assert_eq(run_captured(ctl_explain_main, 7, b, &out), 0);
+    cr_assert(strstr(out, "bypass by rule vip-users"), "%s", out);
+    cr_assert(strstr(out, "user alice"), "the matched condition is named: %s", out);
+    cr_assert(strstr(out, "security-policy: not applied"), "%s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_explain_main, 7, d, &out), 0);
+    cr_assert(strstr(out, "rule vip-users (line 10, bypass): no match\n"
+                          "      not matched: user bob not in users 'vip'"), "%s", out);
+    cr_assert(strstr(out, "rule kill (line 8, terminate): no match\n"
+                          "      not matched: server-name good.test not in the list on line 8"), "%s", out);
+    cr_assert(strstr(out, "https-inspection: inspect (default: no rule matched)"), "%s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_explain_main, 3, c, &out), 2, "--client is required");
+    free(out);
+}
+
+Test(policy_cmds, replay_against_the_log_and_a_baseline)
+{
+    char *out;
+    char *a[] = {"replay", FIXTURES "/policy.xml", FIXTURES "/access-policy.log", NULL};
+    char *b[] = {"replay", FIXTURES "/policy.xml", "--baseline", FIXTURES "/policy-old.xml",
+                 "--examples", "1", FIXTURES "/access-policy.log", NULL};
+
+    cr_assert_eq(run_captured(ctl_replay_main, 3, a, &out), 0);
+    cr_assert(strstr(out, "18 lines, 18 in the inspect format: 11 TLS connections"), "%s", out);
+    cr_assert(strstr(out, "bypass:bulk-bypass"), "%s", out);
+    cr_assert(strstr(out, "inspect:now-inspected -> bypass:bulk-bypass"),
+              "the log's own decisions are the default baseline: %s", out);
+    cr_assert(strstr(out, "1  allow:default"), "%s", out);
+    cr_assert_null(strstr(out, "allowed:default ->"), "the service's 'allowed' is the policy's allow: %s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_replay_main, 7, b, &out), 0);
+    cr_assert(strstr(out, "compared with baseline"), "%s", out);
+    cr_assert(strstr(out, "inspect:default -> bypass:vip-users"), "%s", out);
+    cr_assert(strstr(out, "e.g. "), "examples are shown: %s", out);
+    cr_assert_null(strstr(out, "terminate:kill ->"), "kill is in both policies: %s", out);
+    free(out);
+}
+
+Test(policy_cmds, coverage_counts_outcomes_rules_and_failures)
+{
+    char *out;
+    char *a[] = {"coverage", FIXTURES "/access-failmodes.log", FIXTURES "/access-policy.log", NULL};
+
+    cr_assert_eq(run_captured(ctl_coverage_main, 3, a, &out), 0);
+    cr_assert(strstr(out, "21 TLS connections, 5 requests"), "%s", out);
+    cr_assert(strstr(out, "5  23.8%  bypassed (spliced, bytes untouched)"), "%s", out);
+    cr_assert(strstr(out, "3  14.3%  bumped, client rejected the forged certificate"), "%s", out);
+    cr_assert(strstr(out, "1   4.8%  refused: no decision (failed closed)"), "%s", out);
+    cr_assert(strstr(out, "inspect by rule pinned-app (name-mismatch)"), "%s", out);
+    cr_assert(strstr(out, "2   5.6%  failed-open:icap-error"), "%s", out);
+    free(out);
+}

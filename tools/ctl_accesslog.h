@@ -1,0 +1,39 @@
+/*
+ * ctl_accesslog.h: reads one line of Squid's access log in the squid-inspect `inspect`
+ * logformat (squid_conf/squid-inspect.conf.in):
+ *
+ *   TIME ELAPSED CLIENT CODE/STATUS BYTES METHOD URL USER key=value ...
+ *
+ * Keys used by inspect-ctl: bump (%ssl::bump_mode), sni, cport (client port), tls
+ * (%note{clt_conn_tag} = ACTION:RULE:CODE from inspect-bump), err (%err_code/%err_detail),
+ * cert_errors, verdict (the ICAP service's verdict header), fail (%note{si_fail}). Values may
+ * be "quoted"; "-" means empty. Unknown keys are ignored, so older or extended formats parse.
+ *
+ * Ownership: a record points into its own copy of the line (rec->buf).
+ * Thread-safety: reentrant.
+ */
+#ifndef CTL_ACCESSLOG_H
+#define CTL_ACCESSLOG_H
+
+#include <stdbool.h>
+
+#define CTL_LOG_LINE_MAX 16384
+
+struct ctl_logrec {
+    double time;
+    const char *client, *code, *method, *url, *user; /* user NULL for "-" */
+    int status;
+    long long bytes;
+    const char *bump, *sni, *cport, *tls, *err, *cert_errors, *verdict, *fail; /* NULL = absent/"-" */
+    char tls_action[32], tls_rule[128], tls_code[32]; /* split from tls, "" when absent */
+    char buf[CTL_LOG_LINE_MAX];
+};
+
+/* Returns true when the line is an `inspect` format line (it needs at least the first 8 fields). */
+bool ctl_log_parse(const char *line, struct ctl_logrec *rec);
+
+/* The server name of a record: SNI, else the host of a CONNECT/https URL, else NULL.
+ * Writes into host (size hostsize). */
+const char *ctl_log_server_name(const struct ctl_logrec *rec, char *host, unsigned hostsize);
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * ctl_replay.c: `inspect-ctl replay POLICY [--baseline OLD] ACCESS_LOG...` (ctl_policy.h).
+ *
+ * Each TLS connection of the log (the CONNECT line Squid writes when the ssl_bump decision is
+ * taken; the duplicate TCP_TUNNEL line of a splice is skipped) goes through the https-inspection
+ * rules; each decrypted or plain-HTTP request through the request phase of the security policy
+ * (headers only: the access log has no bodies or headers, so body and header conditions cannot
+ * match and rules needing the body are counted as undecided). The decisions are compared with
+ * the baseline policy, or, without one, with what the log recorded (tls= and verdict=).
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_accesslog.h"
+#include "ctl_policy.h"
+#include "ctl_target.h"
+#include "policy.h"
+#include "security.h"
+
+#define KEY_MAX 200
+
+struct tally {
+    char key[KEY_MAX];
+    unsigned long n;
+    char **examples;
+    unsigned nex;
+};
+
+struct tallies {
+    struct tally *t;
+    size_t n, cap;
+};
+
+struct replay {
+    struct si_policy *pol, *base;
+    unsigned max_examples;
+    unsigned long lines, parsed, conns, reqs;
+    struct tallies tls, tls_changes, sec, sec_changes;
+};
+
+static struct tally *tally_get(struct tallies *ts, const char *key)
+{
+    for (size_t i = 0; i < ts->n; i++) {
+        if (!strcmp(ts->t[i].key, key))
+            return &ts->t[i];
+    }
+    if (ts->n == ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 32;
+        struct tally *n = realloc(ts->t, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        ts->t = n;
+        ts->cap = cap;
+    }
+    memset(&ts->t[ts->n], 0, sizeof(ts->t[0]));
+    snprintf(ts->t[ts->n].key, KEY_MAX, "%s", key);
+    return &ts->t[ts->n++];
+}
+
+static void tally_add(struct tallies *ts, const char *key, const char *example, unsigned maxex)
+{
+    struct tally *t = tally_get(ts, key);
+    char **ex;
+
+    if (!t)
+        return;
+    t->n++;
+    if (!example || t->nex >= maxex || !(ex = realloc(t->examples, (t->nex + 1) * sizeof(*ex))))
+        return;
+    t->examples = ex;
+    if ((ex[t->nex] = strdup(example)))
+        t->nex++;
+}
+
+static void tallies_free(struct tallies *ts)
+{
+    for (size_t i = 0; i < ts->n; i++) {
+        for (unsigned e = 0; e < ts->t[i].nex; e++)
+            free(ts->t[i].examples[e]);
+        free(ts->t[i].examples);
+    }
+    free(ts->t);
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const struct tally *x = a, *y = b;
+
+    return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->key, y->key);
+}
+
+static void tallies_print(struct tallies *ts, const char *title, const char *none)
+{
+    printf("%s\n", title);
+    if (ts->n == 0)
+        printf("  %s\n", none);
+    if (ts->n)
+        qsort(ts->t, ts->n, sizeof(*ts->t), by_count);
+    for (size_t i = 0; i < ts->n; i++) {
+        printf("  %8lu  %s\n", ts->t[i].n, ts->t[i].key);
+        for (unsigned e = 0; e < ts->t[i].nex; e++)
+            printf("            e.g. %s\n", ts->t[i].examples[e]);
+    }
+}
+
+static void tls_key(const struct si_policy *p, const struct ctl_logrec *r, const struct ctl_target *t,
+                    char *key, size_t keysize)
+{
+    struct si_inspect_facts f = {.client_ip = r->client, .user = r->user,
+                                 .server_name = r->sni ? r->sni : t->host, .port = t->port};
+    struct si_inspect_result res;
+
+    si_policy_inspection_decide(p, &f, &res);
+    snprintf(key, keysize, "%s:%s", si_inspect_action_name(res.action), res.rule_id);
+}
+
+static void logged_tls_key(const struct ctl_logrec *r, char *key, size_t keysize)
+{
+    if (r->tls_action[0])
+        snprintf(key, keysize, "%s:%s", r->tls_action, r->tls_rule);
+    else /* a log from before inspect-bump: only the bump mode is known */
+        snprintf(key, keysize, "%s:?", !strcmp(r->bump, "splice") ? "bypass" :
+                 !strcmp(r->bump, "terminate") ? "terminate" : "inspect");
+}
+
+static void sec_key(const struct si_policy *p, const struct ctl_logrec *r, const struct ctl_target *t,
+                    char *key, size_t keysize)
+{
+    struct si_sec_facts f = {.client_ip = r->client, .user = r->user, .method = r->method,
+                             .host = t->host, .path = t->path, .query = t->query,
+                             .req_body_size = -1, .resp_body_size = -1};
+    struct si_sec_verdict v;
+    static const struct si_sec_body empty = {.data = (const unsigned char *)"", .complete = true};
+    bool bodyless = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD") ||
+                    !strcmp(r->method, "OPTIONS") || !strcmp(r->method, "DELETE");
+
+    f.req_body_size = bodyless ? 0 : -1;
+    if (si_security_evaluate(p, SI_PHASE_REQUEST, &f, bodyless ? &empty : NULL, &v) ==
+        SI_SEC_NEED_BODY)
+        snprintf(key, keysize, "undecided-without-body");
+    else
+        snprintf(key, keysize, "%s:%s", si_sec_action_name(v.action), v.rule_id);
+}
+
+/* verdict="block; rule=no-exe; ref=..." as written by srv_inspect -> "block:no-exe". */
+static void logged_sec_key(const struct ctl_logrec *r, char *key, size_t keysize)
+{
+    const char *v = r->verdict, *rule;
+    size_t alen;
+
+    if (!v) {
+        snprintf(key, keysize, "not-logged");
+        return;
+    }
+    static const char *const words[][2] = { /* srv_inspect logs outcomes, policy names actions */
+        {"allowed", "allow"}, {"blocked", "block"}, {"modified", "modify"},
+        {"redirected", "redirect"},
+    };
+    const char *action = v;
+
+    alen = strcspn(v, "; ");
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strlen(words[i][0]) == alen && !strncmp(v, words[i][0], alen)) {
+            action = words[i][1];
+            alen = strlen(action);
+        }
+    }
+    rule = strstr(v, "rule=");
+    snprintf(key, keysize, "%.*s:%.*s", (int)alen, action,
+             rule ? (int)strcspn(rule + 5, "; ") : 1, rule ? rule + 5 : "?");
+}
+
+static void compare(struct replay *rp, struct tallies *changes, const char *old, const char *new,
+                    const struct ctl_logrec *r, const char *what)
+{
+    char tr[2 * KEY_MAX + 8], ex[600];
+
+    if (!strcmp(old, new))
+        return;
+    snprintf(tr, sizeof(tr), "%s -> %s", old, new);
+    snprintf(ex, sizeof(ex), "%.3f %s %s %s", r->time, r->client, r->user ? r->user : "-", what);
+    tally_add(changes, tr, ex, rp->max_examples);
+}
+
+static void replay_line(struct replay *rp, const char *line)
+{
+    struct ctl_logrec *r = malloc(sizeof(*r));
+    struct ctl_target t = {0};
+    char newk[KEY_MAX], oldk[KEY_MAX], err[256];
+
+    rp->lines++;
+    if (!r || !ctl_log_parse(line, r))
+        goto out;
+    rp->parsed++;
+    if (ctl_target_parse(r->url, &t, err, sizeof(err)) < 0)
+        goto out;
+    if (!strcmp(r->method, "CONNECT")) {
+        if (!r->bump || (strcmp(r->bump, "splice") && strcmp(r->bump, "bump") &&
+                         strcmp(r->bump, "terminate")) || !strncmp(r->code, "TCP_TUNNEL", 10) ||
+            !strncmp(r->code, "TCP_DENIED", 10)) /* refused before any ssl_bump decision */
+            goto out;
+        rp->conns++;
+        tls_key(rp->pol, r, &t, newk, sizeof(newk));
+        if (rp->base)
+            tls_key(rp->base, r, &t, oldk, sizeof(oldk));
+        else
+            logged_tls_key(r, oldk, sizeof(oldk));
+        tally_add(&rp->tls, newk, NULL, 0);
+        compare(rp, &rp->tls_changes, oldk, newk, r, r->sni ? r->sni : t.host);
+        goto out;
+    }
+    rp->reqs++;
+    sec_key(rp->pol, r, &t, newk, sizeof(newk));
+    if (rp->base)
+        sec_key(rp->base, r, &t, oldk, sizeof(oldk));
+    else
+        logged_sec_key(r, oldk, sizeof(oldk));
+    tally_add(&rp->sec, newk, NULL, 0);
+    if (rp->base || strcmp(oldk, "not-logged") != 0)
+        compare(rp, &rp->sec_changes, oldk, newk, r, r->url);
+out:
+    free(r);
+}
+
+static int replay_file(struct replay *rp, const char *path)
+{
+    FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    char *line = NULL;
+    size_t cap = 0;
+
+    if (!fp) {
+        fprintf(stderr, "inspect-ctl replay: cannot open %s\n", path);
+        return -1;
+    }
+    while (getline(&line, &cap, fp) > 0)
+        replay_line(rp, line);
+    free(line);
+    if (fp != stdin)
+        fclose(fp);
+    return 0;
+}
+
+static void report(struct replay *rp, const char *polpath, const char *basepath)
+{
+    printf("# replay: %lu lines, %lu in the inspect format: %lu TLS connections, %lu requests\n",
+           rp->lines, rp->parsed, rp->conns, rp->reqs);
+    printf("# policy %s (digest %s); compared with %s%s%s\n", polpath, si_policy_digest(rp->pol),
+           rp->base ? "baseline " : "what the log recorded (tls=, verdict=)",
+           rp->base ? basepath : "", rp->base ? "" : "");
+    printf("# verify-name bypass rules are counted as bypass (replay cannot probe servers)\n");
+    tallies_print(&rp->tls, "https-inspection decisions (per connection):", "(no TLS connection)");
+    tallies_print(&rp->tls_changes, "https-inspection changes (before -> after):",
+                  "none: every connection would be treated as before");
+    tallies_print(&rp->sec, "security-policy, request phase (from the log: no headers, no body):",
+                  "(no request)");
+    tallies_print(&rp->sec_changes, "security-policy changes (before -> after):",
+                  rp->base ? "none" : "none (or no verdicts in the log to compare with)");
+}
+
+static const char replay_usage[] =
+    "usage: inspect-ctl replay POLICY [--baseline OLD_POLICY] [--examples N] ACCESS_LOG...\n"
+    "  Runs an access log (inspect logformat) through POLICY: decisions per rule, and what\n"
+    "  would change against OLD_POLICY (or against what the log recorded).\n";
+
+int ctl_replay_main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"baseline", required_argument, NULL, 'b'}, {"examples", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    struct replay rp = {.max_examples = 3};
+    const char *base = NULL;
+    char err[4096];
+    int c, rc = 0;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'b': base = optarg; break;
+        case 'e': rp.max_examples = (unsigned)atoi(optarg); break;
+        case 'h': fputs(replay_usage, stdout); return 0;
+        default: fputs(replay_usage, stderr); return 2;
+        }
+    }
+    if (argc - optind < 2) {
+        fputs(replay_usage, stderr);
+        return 2;
+    }
+    if (!(rp.pol = si_policy_load(argv[optind], err, sizeof(err))) ||
+        (base && !(rp.base = si_policy_load(base, err, sizeof(err))))) {
+        fprintf(stderr, "%s\n", err);
+        si_policy_unref(rp.pol);
+        return 1;
+    }
+    for (int i = optind + 1; i < argc; i++) {
+        if (replay_file(&rp, argv[i]) < 0)
+            rc = 1;
+    }
+    report(&rp, argv[optind], base);
+    tallies_free(&rp.tls);
+    tallies_free(&rp.tls_changes);
+    tallies_free(&rp.sec);
+    tallies_free(&rp.sec_changes);
+    si_policy_unref(rp.pol);
+    si_policy_unref(rp.base);
+    return rc;
+}

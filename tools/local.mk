@@ -1,0 +1,39 @@
+# tools/: inspect-ctl, the operator's command-line tool (installed in $(bindir)).
+bin_PROGRAMS += tools/inspect-ctl
+CTL_SOURCES = \
+	tools/ctl_ca.c tools/ctl_ca.h \
+	tools/ctl_pinned.c tools/ctl_pinned.h \
+	tools/ctl_accesslog.c tools/ctl_accesslog.h \
+	tools/ctl_policy.c tools/ctl_policy.h \
+	tools/ctl_replay.c tools/ctl_coverage.c \
+	tools/ctl_target.c tools/ctl_target.h
+lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
+tools_inspect_ctl_SOURCES = tools/inspect-ctl.c $(CTL_SOURCES)
+tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS)
+tools_inspect_ctl_LDADD = lib/libinspect.la $(OPENSSL_LIBS) $(LIBXML2_LIBS)
+dist_man_MANS = tools/inspect-ctl.1
+EXTRA_DIST += tools/install-deps
+include $(top_srcdir)/bump_helper/local.mk
+
+# End-to-end tests of the inspection decisions (they run on the lab of tests/e2e/lib).
+INSPECT_E2E = tests/e2e/t_inspect_policy.sh tests/e2e/t_inspect_failmodes.sh
+TESTS += $(INSPECT_E2E)
+EXTRA_DIST += $(INSPECT_E2E)
+
+# Unit tests (Criterion; fixtures in tests/unit/fixtures/inspect).
+INSPECT_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/bump_helper -I$(top_srcdir)/tools \
+	-DFIXTURES='"$(abs_top_srcdir)/tests/unit/fixtures/inspect"'
+check_PROGRAMS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
+tests_unit_test_inspect_bump_SOURCES = tests/unit/test_inspect_bump.c $(BUMP_SOURCES)
+tests_unit_test_inspect_bump_CFLAGS = $(INSPECT_UNIT_CFLAGS)
+tests_unit_test_inspect_bump_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS) -lpthread
+tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c $(CTL_SOURCES)
+tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS)
+tests_unit_test_inspect_ctl_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
+TESTS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
+EXTRA_DIST += tests/unit/fixtures/inspect/policy.xml tests/unit/fixtures/inspect/policy-old.xml \
+	tests/unit/fixtures/inspect/invalid.xml tests/unit/fixtures/inspect/bypass-bulk.txt \
+	tests/unit/fixtures/inspect/access-failmodes.log tests/unit/fixtures/inspect/access-policy.log
+
+# Benchmark (run by hand: bench/inspect-bump-bench.sh; see its header).
+dist_noinst_SCRIPTS += bench/inspect-bump-bench.sh
