@@ -373,5 +373,6 @@ int main(int argc, char **argv)
     }
     close(h.in);
     waitpid(h.pid, NULL, 0);
+    free(h.buf);
     return rc;
 }
