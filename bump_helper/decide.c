@@ -72,7 +72,9 @@ int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,
     copy_token(d->rule, sizeof(d->rule), res.rule_id ? res.rule_id : "default");
     snprintf(d->code, sizeof(d->code), "%s", res.is_default ? "default" : "matched");
     snprintf(d->reason, sizeof(d->reason), "%s", res.reason);
-    if (res.action == SI_INSPECT_BYPASS && res.verify_name) {
+    d->connect_mode = req->nfields > BF_COUNT && req->field[BF_COUNT] &&
+                      strcmp(req->field[BF_COUNT], "connect") == 0;
+    if (res.action == SI_INSPECT_BYPASS && res.verify_name && !d->connect_mode) {
         d->need_probe = true;
         snprintf(d->probe_name, sizeof(d->probe_name), "%s", facts.server_name ? facts.server_name : "");
         snprintf(d->probe_host, sizeof(d->probe_host), "%s", host ? host : (sni ? sni : ""));
@@ -96,7 +98,14 @@ void bump_apply_probe(struct bump_decision *d, enum si_probe_status st, const ch
 
 void bump_format_reply(const struct bump_decision *d, char *kv, size_t kvsize)
 {
-    int n = snprintf(kv, kvsize, "clt_conn_tag=%s:%s:%s si_action_=%s si_rule_=%s",
+    int n;
+
+    if (d->connect_mode) {
+        snprintf(kv, kvsize, "si_connect_=%s si_connect_rule_=%s", bump_squid_action(d->action),
+                 d->rule);
+        return;
+    }
+    n = snprintf(kv, kvsize, "clt_conn_tag=%s:%s:%s si_action_=%s si_rule_=%s",
                      si_inspect_action_name(d->action), d->rule, d->code,
                      bump_squid_action(d->action), d->rule);
 

@@ -14,6 +14,14 @@
  * rule matched), or for a verify-name rule the probe outcome: name-verified, name-mismatch,
  * cert-untrusted, probe-failed.
  *
+ * Connect mode: when the ACL passes the argument "connect" (a sixth field: `acl X external
+ * inspect_bump connect`), the request is the http_access check of the CONNECT itself, before
+ * any TLS step. The reply then carries only si_connect_=splice|bump|terminate and
+ * si_connect_rule_=ID, never si_action_ or clt_conn_tag: Squid keeps every note a helper ever
+ * returned for a transaction, and a CONNECT-time answer must not stand beside (and outvote) the
+ * step-2 decision made on the SNI. No verify-name probe is run in connect mode: it only serves
+ * to refuse a terminated CONNECT host early, with an error page.
+ *
  * Ownership: struct bump_decision is a caller-owned value; nothing is allocated.
  * Thread-safety: reentrant (the policy is immutable).
  */
@@ -35,6 +43,7 @@ struct bump_decision {
     char rule[128];
     char code[32];
     char reason[SI_POLICY_REASON_MAX + 160];
+    bool connect_mode;        /* the CONNECT's http_access check (see "Connect mode" above) */
     bool need_probe;          /* bypass with verify-name: probe before answering */
     char probe_name[256];     /* the name the certificate must cover (SNI, else CONNECT host) */
     char probe_host[256];     /* where Squid will connect (CONNECT host) */

@@ -59,9 +59,9 @@ static void answer(const struct si_extacl_request *req, const struct bump_decisi
     if (si_extacl_reply(STDOUT_FILENO, req, "OK", kv) < 0)
         si_error("cannot write reply to Squid: %s", strerror(errno));
     if (!pool.quiet)
-        si_info("decision client=%s user=%s server=%s action=%s rule=%s code=%s reason=\"%s\"",
-                d->client, d->user, d->server, si_inspect_action_name(d->action), d->rule,
-                d->code, d->reason);
+        si_info("decision%s client=%s user=%s server=%s action=%s rule=%s code=%s reason=\"%s\"",
+                d->connect_mode ? " (CONNECT check)" : "", d->client, d->user, d->server,
+                si_inspect_action_name(d->action), d->rule, d->code, d->reason);
 }
 
 static void probe_and_answer(const struct si_extacl_request *req, struct bump_decision *d)

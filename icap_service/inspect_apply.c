@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "debug.h"
 #include "header.h"
@@ -67,7 +68,7 @@ void apply_page(struct txn *t)
     const struct si_sec_verdict *v = &t->verdict;
     const char *accept = ci_http_request_get_header(t->req, "Accept");
     enum si_block_format fmt = si_block_format_for(accept);
-    char url[2048], len_hdr[64];
+    char url[2048], len_hdr[64], when[64];
     size_t n = 0;
     char *body;
 
@@ -75,7 +76,8 @@ void apply_page(struct txn *t)
              t->parts.scheme ? "://" : "", t->parts.host, t->parts.path ? t->parts.path : "",
              t->parts.query ? "?" : "", t->parts.query ? t->parts.query : "");
     struct si_block_info info = {v->rule_id, v->message ? v->message : v->reason, url,
-                                 t->parts.host, t->ref};
+                                 t->parts.host, t->ref, si_block_time(time(NULL), when, sizeof(when)),
+                                 inspect_conf.admin_contact};
     if (v->action == SI_SEC_REDIRECT) {
         body = strdup("Redirected by policy.\n");
         n = body ? strlen(body) : 0;

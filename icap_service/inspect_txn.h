@@ -24,6 +24,7 @@ struct inspect_conf {
      * ICAP service holds its answer while more than Squid's 64 KB virgin-body buffer is
      * pending, so the default stays below that. */
     unsigned long long max_hold;
+    const char *admin_contact; /* inspect.AdminContact, shown on block pages; NULL = not set */
 };
 extern struct inspect_conf inspect_conf;
 

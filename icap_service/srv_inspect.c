@@ -7,6 +7,7 @@
  *   inspect.PolicyFile /etc/squid-inspect/policy.xml
  *   inspect.ReloadCheckInterval 2      # seconds between file-change checks, 0 = off
  *   inspect.LogAllowed on              # one log line for allowed transactions too
+ *   inspect.AdminContact IT help desk, ext. 4444   # shown on the block page (rest of the line)
  *   inspect.MaxHoldSize 60K            # most body bytes held before answering (see below)
  *
  * Body rules need the body before the answer, so the service holds the response until it has
@@ -79,6 +80,29 @@ static int set_size(const char *directive, const char **argv, void *setdata)
     return 1;
 }
 
+static char AdminContact[256];
+
+/* The rest of the directive's line, words joined by single spaces (c-icap splits on blanks). */
+static int set_words(const char *directive, const char **argv, void *setdata)
+{
+    char *dst = setdata;
+    size_t used = 0;
+
+    (void)directive;
+    dst[0] = '\0';
+    for (int i = 0; argv && argv[i]; i++) {
+        int n = snprintf(dst + used, sizeof(AdminContact) - used, "%s%s", i ? " " : "", argv[i]);
+        if (n < 0 || (size_t)n >= sizeof(AdminContact) - used) {
+            ci_debug_printf(1, "inspect: %s: value longer than %zu bytes\n", directive,
+                            sizeof(AdminContact) - 1);
+            dst[0] = '\0';
+            return 0;
+        }
+        used += (size_t)n;
+    }
+    return 1;
+}
+
 static struct ci_conf_entry conf_table[] = {
     {"PolicyFile", &PolicyFile, ci_cfg_set_str, "path of the squid-inspect policy XML file"},
     {"ReloadCheckInterval", &ReloadCheckInterval, ci_cfg_set_int,
@@ -86,6 +110,7 @@ static struct ci_conf_entry conf_table[] = {
     {"LogAllowed", &LogAllowed, ci_cfg_onoff, "log allowed transactions too"},
     {"MaxHoldSize", &MaxHoldSize, set_size,
      "most body bytes held back before answering (0: the policy's inspection-limit only)"},
+    {"AdminContact", AdminContact, set_words, "who users should contact, shown on block pages"},
     {NULL, NULL, NULL, NULL}};
 
 CI_DECLARE_MOD_DATA ci_service_module_t service = {
@@ -240,6 +265,7 @@ static int inspect_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     ReloadCheckInterval = 2;
     LogAllowed = 1;
     MaxHoldSize = 60 * 1024;
+    AdminContact[0] = '\0';
     ci_service_set_preview(x, 4096);
     ci_service_enable_204(x);
     ci_service_set_transfer_preview(x, "*");
@@ -257,6 +283,7 @@ static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     inspect_conf.max_hold = MaxHoldSize > 0 ? (unsigned long long)MaxHoldSize : 0;
     ci_debug_printf(1, "inspect: bodies are held for inspection up to %llu bytes "
                        "(inspect.MaxHoldSize, 0 = policy limit only)\n", inspect_conf.max_hold);
+    inspect_conf.admin_contact = AdminContact[0] ? AdminContact : NULL;
     HOLDER = si_policy_holder_new(PolicyFile ? PolicyFile : "");
     if (!HOLDER)
         return CI_ERROR;

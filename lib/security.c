@@ -271,7 +271,16 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
     struct eval e = {.p = p, .union_hit = -1, .f = facts ? facts : &none, .body = body};
     char reason[SI_POLICY_REASON_MAX];
 
-    memset(out, 0, sizeof(*out));
+    /* not a memset of the whole verdict: the reason buffers are large and written on demand */
+    out->action = SI_SEC_ALLOW;
+    out->rule_id = NULL;
+    out->rule_line = 0;
+    out->is_default = false;
+    out->location = out->message = NULL;
+    out->mods = NULL;
+    out->nmods = 0;
+    out->reason[0] = '\0';
+    out->nmonitor = 0;
     for (size_t i = 0; i < p->nsec; i++) {
         const struct sec_rule *r = &p->sec[i];
         if (r->phase != phase)

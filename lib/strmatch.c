@@ -1,9 +1,11 @@
-/* strmatch.c: glob and PCRE2 patterns; see strmatch.h. */
+/* strmatch.c: glob and PCRE2 patterns; see strmatch.h. Regex matching uses one PCRE2
+ * match-data block per thread (thread-specific data), so it allocates nothing per match. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "strmatch.h"
 
 #include <ctype.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,18 +102,46 @@ static int run_re(const struct si_strmatch *m, const char *s, size_t len, size_t
     return pcre2_match(m->re, (PCRE2_SPTR)s, len, start, 0, md, NULL);
 }
 
+/* One match-data block per thread, reused by every pattern: only ovector[0..1] is read, so its
+ * size does not depend on the pattern (PCRE2 truncates captures that do not fit). Freed at
+ * thread exit. */
+static pthread_key_t md_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_free(void *md)
+{
+    pcre2_match_data_free(md);
+}
+
+static void md_init(void)
+{
+    pthread_key_create(&md_key, md_free);
+}
+
+static pcre2_match_data *thread_md(void)
+{
+    pcre2_match_data *md;
+
+    pthread_once(&md_once, md_init);
+    md = pthread_getspecific(md_key);
+    if (!md && (md = pcre2_match_data_create(1, NULL)) != NULL &&
+        pthread_setspecific(md_key, md) != 0) {
+        pcre2_match_data_free(md);
+        md = NULL;
+    }
+    return md;
+}
+
 bool si_strmatch_test(const struct si_strmatch *m, const char *subject, size_t len)
 {
     if (!m || !subject)
         return false;
     if (m->kind == SI_MATCH_GLOB)
         return si_glob_match(m->pattern, subject, len, m->icase);
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(m->re, NULL);
+    pcre2_match_data *md = thread_md();
     if (!md)
         return false;
-    int rc = run_re(m, subject, len, 0, md);
-    pcre2_match_data_free(md);
-    return rc >= 0;
+    return run_re(m, subject, len, 0, md) >= 0;
 }
 
 unsigned si_strmatch_count(const struct si_strmatch *m, const char *subject, size_t len,
@@ -124,7 +154,7 @@ unsigned si_strmatch_count(const struct si_strmatch *m, const char *subject, siz
         return 0;
     if (m->kind == SI_MATCH_GLOB)
         return si_glob_match(m->pattern, subject, len, m->icase) ? 1 : 0;
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(m->re, NULL);
+    pcre2_match_data *md = thread_md();
     if (!md)
         return 0;
     while (n < limit && start <= len && run_re(m, subject, len, start, md) >= 0) {
@@ -132,6 +162,5 @@ unsigned si_strmatch_count(const struct si_strmatch *m, const char *subject, siz
         n++;
         start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
     }
-    pcre2_match_data_free(md);
     return n;
 }

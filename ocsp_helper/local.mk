@@ -39,3 +39,9 @@ EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh
 # End-to-end tests through Squid on the lab (tests/e2e/lib).
 TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh
 EXTRA_DIST += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh tests/e2e/ocsp_lab.sh
+
+# The OCSP/CRL fixtures test_ocsp_verify makes at test time (see tests/e2e/local.mk's hook note).
+clean-local: clean-local-ocsp
+clean-local-ocsp:
+	-rm -rf tests/unit/_ocsp_fix tests/unit/_ocsp_fix.lock
+.PHONY: clean-local-ocsp

@@ -23,6 +23,7 @@ lib_libinspect_la_LIBADD += $(PCRE2_LIBS) $(ZLIB_LIBS)
 CLEANFILES += schema/policy_rng.c
 
 schema/policy_rng.c: $(srcdir)/schema/policy.rng
+	@$(MKDIR_P) schema
 	$(AM_V_GEN){ echo '/* generated from schema/policy.rng by schema/local.mk: do not edit */'; \
 	  echo 'const char si_policy_rng[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $(srcdir)/schema/policy.rng; \

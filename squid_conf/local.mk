@@ -15,3 +15,5 @@ squid_conf/render-squid-conf: $(srcdir)/squid_conf/render-squid-conf.in Makefile
 	    -e 's|@cicapmoddir[@]|$(cicapmoddir)|g' \
 	    $(srcdir)/squid_conf/render-squid-conf.in > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+# The error pages and the block page design (owner: pages).
+include squid_conf/errors/local.mk

@@ -1,7 +1,8 @@
 #!/bin/bash
 # t_bump_and_splice.sh: through Squid with the project's fragment, a bumped name is served
 # with a certificate forged by the inspection CA, a name on the bypass list is spliced (the
-# client gets the origin's own certificate), a name on the terminate list is cut, and a
+# client gets the origin's own certificate), a name on the terminate list is refused with a
+# page at CONNECT (and cut at the handshake when only its SNI names it), and a
 # missing intermediate is fetched through AIA (the fragment's certificate-fetching rule).
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
@@ -39,8 +40,10 @@ lab_assert_eq "bypass.test fingerprint through the proxy equals the origin's" \
     "$origin_fp" "$(lab_cert_fp < <(lab_proxy_cert bypass.test))"
 
 # --- terminated: terminate.test; AIA: aia.test (origin sends no intermediate) ---
-lab_curl -o /dev/null "$(lab_url terminate.test /)" 2>/dev/null
-lab_assert_ne "terminate.test: the TLS handshake through the proxy fails" 0 "$?"
+code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url terminate.test /)")
+lab_assert_eq "terminate.test: refused at CONNECT with the terminate page (403)" 403 "$code"
+cert=$(lab__sclient terminate.test -proxy "127.0.0.1:$LAB_SQUID_PORT" -connect "good.test:$LAB_ORIGIN_PORT")
+lab_assert_eq "SNI terminate.test inside CONNECT good.test: the TLS handshake fails" "" "$cert"
 code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url aia.test /)")
 lab_assert_eq "aia.test (no intermediate sent) answers 200: Squid fetched the issuer" 200 "$code"
 lab_assert_log "the intermediate was fetched through AIA caIssuers" "$LAB_LOGS/crl-http.log" \
@@ -53,8 +56,11 @@ lab_assert_log "access log: good.test bumped" "$LAB_ACCESS_LOG" \
 # (Squid 5.7, timing-dependent): only the splice itself is asserted.
 lab_assert_log "access log: bypass.test spliced as a tunnel" "$LAB_ACCESS_LOG" \
     'TCP_TUNNEL/[0-9]+ .*CONNECT bypass\.test:[0-9]+ .* bump=splice sni="bypass\.test"'
-lab_assert_log "access log: terminate.test terminated" "$LAB_ACCESS_LOG" \
-    'CONNECT terminate\.test:[0-9]+ .* bump=terminate sni="terminate\.test"'
+lab_assert_log "access log: CONNECT terminate.test refused" "$LAB_ACCESS_LOG" \
+    'TCP_DENIED/[0-9]+ .*CONNECT terminate\.test:[0-9]+ '
+lab_assert_log "access log: SNI terminate.test terminated" "$LAB_ACCESS_LOG" \
+    'CONNECT good\.test:[0-9]+ .* bump=terminate sni="terminate\.test"'
+lab_assert_no_log "terminate.test never reached the origin" "$LAB_LOGS/origin.log" 'sni=terminate\.test'
 lab_assert_no_log "access log: bypass.test never decrypted" "$LAB_ACCESS_LOG" 'https://bypass\.test'
 lab_assert_log "origin saw good.test by SNI from the proxy" "$LAB_LOGS/origin.log" \
     'sni=good\.test cert=good .*"GET /echo HTTP/1.1" 200'

@@ -14,6 +14,8 @@ cat > "$LAB_DIR/policy.xml" <<'XML'
   <settings><inspection-limit size="4M" action="allow"/><block-page template="block.html"/></settings>
   <objects><domains id="bad">.blocked.test</domains></objects>
   <security-policy>
+    <rule id="alice-only" action="block"><user names="alice"/><host>user.test</host></rule>
+    <rule id="lab-net" action="block"><source cidr="10.9.0.0/16"/><host>net.test</host></rule>
     <rule id="bad-sites" action="block" reason="Listed &lt;bad&gt; site"><host list="bad"/></rule>
     <rule id="cards" action="block"><request><body-match kind="payment-card" min="3"/></request></rule>
     <rule id="cards-watch" action="block" mode="monitor"><request><body-match kind="payment-card"/></request></rule>
@@ -53,6 +55,16 @@ lab_assert_match "block page escapes the reason" 'Listed &lt;bad&gt; site' "$out
 lab_assert_eq "no raw <script> in the page" 0 "$(grep -c '<script>' <<<"$out")"
 out=$(timeout 20 "${C[@]}" -req 'http://www.blocked.test/' -hx 'Accept: application/json' -v 2>&1)
 lab_assert_match "JSON block body for API clients" '\{"blocked":true,"rule":"bad-sites"' "$out"
+
+out=$(timeout 20 "${C[@]}" -req http://user.test/ -x 'X-Client-Username: alice' -v 2>&1)
+lab_assert_match "user condition from Squid's X-Client-Username header" 'rule=alice-only' "$out"
+lab_assert_log "the user is in the log line" "$SRV_LOG" 'user=alice method=GET host=user.test .*rule=alice-only action=blocked'
+out=$(timeout 20 "${C[@]}" -req http://user.test/ -x 'X-Client-Username: bob' -v 2>&1)
+lab_assert_match "another user is not matched" 'ICAP/1.0 204' "$out"
+out=$(timeout 20 "${C[@]}" -req http://net.test/ -x 'X-Client-IP: 10.9.3.4' -v 2>&1)
+lab_assert_match "client network condition from X-Client-IP" 'rule=lab-net' "$out"
+out=$(timeout 20 "${C[@]}" -req http://net.test/ -x 'X-Client-IP: 10.8.3.4' -v 2>&1)
+lab_assert_match "a client outside the network is not matched" 'ICAP/1.0 204' "$out"
 
 out=$(timeout 20 "${C[@]}" -req http://login.test/ -hx 'Cookie: sid=secret' -v 2>&1)
 lab_assert_match "tenant header added" 'Restrict-Access-To-Tenants: example.com' "$out"
@@ -96,6 +108,25 @@ lab_assert_eq "50 MB body passes byte-identical" "$(sha256sum < "$D/big.bin")" "
 lab_assert_log "too-large body logged as not inspected" "$SRV_LOG" \
     'path=/big.bin rule=inspection-limit action=allowed \(not inspected\) reason="not inspected: too large'
 rm -f "$D/big.bin" "$D/big.out"
+
+# the same decisions whatever the client allows (no preview, no 204: c-icap's other paths)
+for flags in -nopreview -no204 "-nopreview -no204"; do
+    out=$(timeout 20 "${C[@]}" $flags -req 'http://www.blocked.test/' -v 2>&1)
+    lab_assert_match "[$flags] block" 'HTTP/1.1 403 Forbidden' "$out"
+    out=$(timeout 20 "${C[@]}" $flags -req http://shop.test/pay -method POST -f "$D/c3.txt" -v 2>&1)
+    lab_assert_match "[$flags] three cards blocked" 'HTTP/1.1 403 Forbidden' "$out"
+    out=$(timeout 20 "${C[@]}" $flags -req http://login.test/ -v 2>&1)
+    lab_assert_match "[$flags] header added" 'Restrict-Access-To-Tenants: example.com' "$out"
+    head -c 200000 /dev/urandom > "$D/r.bin"
+    rm -f "$D/r.out"
+    timeout 20 "${C[@]}" $flags -resp http://dl.test/r.bin -f "$D/r.bin" -o "$D/r.out" >/dev/null 2>&1
+    if [ -f "$D/r.out" ]; then
+        lab_assert_eq "[$flags] 200 KB body echoed intact" "$(sha256sum < "$D/r.bin")" "$(sha256sum < "$D/r.out")"
+    else
+        out=$(timeout 20 "${C[@]}" $flags -resp http://dl.test/r.bin -f "$D/r.bin" -v 2>&1)
+        lab_assert_match "[$flags] 200 KB body allowed unmodified (204)" 'ICAP/1.0 204' "$out"
+    fi
+done
 
 # reload: a broken file keeps the old policy (logged with file:line), a fixed one is used
 cp "$LAB_POLICY" "$D/policy.good"

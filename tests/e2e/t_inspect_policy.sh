@@ -93,10 +93,16 @@ lab_assert_log "access log: decrypted request names the default decision" "$log"
     'GET https://good\.test:[0-9]+/page\.html .* bump=bump sni="good\.test" tls=inspect:default:default .* fail=- '
 
 # --- terminate ---
-lab_curl -o /dev/null "$(lab_url terminate.test /)" 2>/dev/null
-lab_assert_ne "terminate.test: the connection is closed (curl fails)" 0 "$?"
-lab_assert_log "access log: terminate.test terminated by rule kill" "$log" \
-    'CONNECT terminate\.test:[0-9]+ .* bump=terminate sni="terminate\.test" tls=terminate:kill:matched '
+# A CONNECT to a terminated host is refused at http_access (inspect-bump's connect mode) with
+# the terminate page; the same name only in the SNI is cut at step 2, without a page.
+code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url terminate.test /)")
+lab_assert_eq "terminate.test: refused at CONNECT with the terminate page (403)" 403 "$code"
+lab_assert_log "access log: CONNECT terminate.test refused by rule kill" "$log" \
+    'TCP_DENIED/[0-9]+ [0-9]+ CONNECT terminate\.test:[0-9]+ .* connect=kill .* err=ERR_INSPECT_TERMINATE/'
+cert=$(lab__sclient terminate.test -proxy "127.0.0.1:$LAB_SQUID_PORT" -connect "good.test:$LAB_ORIGIN_PORT")
+lab_assert_eq "SNI terminate.test inside CONNECT good.test: the TLS handshake fails" "" "$cert"
+lab_assert_log "access log: SNI terminate.test terminated by rule kill" "$log" \
+    'CONNECT good\.test:[0-9]+ .* bump=terminate sni="terminate\.test" tls=terminate:kill:matched '
 
 # --- bypass by client network (source 127.0.0.2) ---
 code=$(lab_curl --interface 127.0.0.2 --cacert "$LAB_ORIGIN_ROOT" -o /dev/null -w '%{http_code}' \

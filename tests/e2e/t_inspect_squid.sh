@@ -37,9 +37,9 @@ D=$LAB_DIR
 
 code=$(lab_curl -H 'Accept: text/html' -o "$D/admin.html" -w '%{http_code}' "$(lab_url good.test /admin/users)")
 lab_assert_eq "blocked HTTPS URL answers 403 through the bumped connection" 403 "$code"
-lab_assert_match "the block page shows the rule" '<td>no-admin</td>' "$(cat "$D/admin.html")"
+lab_assert_match "the block page shows the rule" '<dt>Rule</dt><dd><code>no-admin</code></dd>' "$(cat "$D/admin.html")"
 lab_assert_match "the block page shows the reason" 'Admin pages are blocked' "$(cat "$D/admin.html")"
-lab_assert_match "the block page has a reference" '<td>si-[0-9a-f]+-[0-9a-f]+-[0-9]+</td>' "$(cat "$D/admin.html")"
+lab_assert_match "the block page has a reference" '<code class="si-ref">si-[0-9a-f]+-[0-9a-f]+-[0-9]+</code>' "$(cat "$D/admin.html")"
 ref=$(grep -o 'si-[0-9a-f]*-[0-9a-f]*-[0-9]*' "$D/admin.html" | head -n1)
 lab_assert_log "the service log has the same reference" "$SRV_LOG" "ref=$ref REQMOD .*rule=no-admin action=blocked"
 lab_assert_log "Squid's access log carries the verdict" "$LAB_ACCESS_LOG" 'verdict="blocked; rule=no-admin; ref=si-' 10

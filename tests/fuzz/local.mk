@@ -34,3 +34,14 @@ tests_unit_test_robust_SOURCES = tests/unit/test_robust.c
 tests_unit_test_robust_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_robust_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_robust
+
+# Fault injection in the lab (tests/e2e/t_fault_*.sh, helpers in tests/e2e/fault_lab.sh and
+# tests/e2e/lib/faultd.py). Each case prints a "FAULT-MATRIX:" line in DESIGN.md's words.
+FAULT_TESTS = \
+	tests/e2e/t_fault_revocation.sh \
+	tests/e2e/t_fault_icap.sh \
+	tests/e2e/t_fault_helpers.sh \
+	tests/e2e/t_fault_certgen_cache.sh \
+	tests/e2e/t_fault_policy.sh
+TESTS += $(FAULT_TESTS)
+EXTRA_DIST += $(FAULT_TESTS) tests/e2e/fault_lab.sh tests/e2e/lib/faultd.py

@@ -54,7 +54,7 @@ Test(query, set_param)
 Test(blockpage, html_escaped)
 {
     struct si_block_info i = {"r<1>", "bad \"stuff\" & more", "https://h/<script>alert(1)</script>",
-                              "h", "ref-1"};
+                              "h", "ref-1", NULL, NULL};
     size_t n;
     char *page = si_block_render(NULL, SI_BLOCK_HTML, &i, &n);
 
@@ -73,7 +73,7 @@ Test(blockpage, html_escaped)
 
 Test(blockpage, json_and_text)
 {
-    struct si_block_info i = {"r1", "line\r\nX-Injected: 1 \"q\"", "https://h/a", "h", "ref"};
+    struct si_block_info i = {"r1", "line\r\nX-Injected: 1 \"q\"", "https://h/a", "h", "ref", NULL, NULL};
     size_t n;
     char *page = si_block_render(NULL, SI_BLOCK_JSON, &i, &n);
 

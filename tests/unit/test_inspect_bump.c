@@ -210,6 +210,30 @@ Test(decide, verify_name_needs_a_probe_and_falls_back)
     si_policy_unref(p);
 }
 
+/* The CONNECT's own http_access check ("connect" ACL argument) answers with si_connect_ only,
+ * so it can never stand beside (and outvote) the step-2 decision's si_action_/clt_conn_tag. */
+Test(decide, connect_mode_answers_with_its_own_note_and_never_probes)
+{
+    struct si_policy *p = fixture_policy();
+    struct bump_decision d;
+    char kv[1024];
+
+    decide_line(p, "1 10.0.0.1 - - terminate.test 443 connect", &d);
+    cr_assert(d.connect_mode);
+    cr_assert_eq(d.action, SI_INSPECT_TERMINATE);
+    bump_format_reply(&d, kv, sizeof(kv));
+    cr_assert_str_eq(kv, "si_connect_=terminate si_connect_rule_=kill");
+    decide_line(p, "2 10.0.0.1 - - www.good.test 8443 connect", &d);
+    cr_assert_eq(d.action, SI_INSPECT_BYPASS);
+    cr_assert_not(d.need_probe, "verify-name probes belong to step 2");
+    bump_format_reply(&d, kv, sizeof(kv));
+    cr_assert_null(strstr(kv, "si_action_"), "%s", kv);
+    cr_assert_null(strstr(kv, "clt_conn_tag"), "%s", kv);
+    decide_line(p, "3 10.0.0.1 - - terminate.test 443 other", &d);
+    cr_assert_not(d.connect_mode, "only the word connect selects the mode");
+    si_policy_unref(p);
+}
+
 Test(decide, refuses_short_requests_and_bad_ports)
 {
     struct si_policy *p = fixture_policy();

@@ -135,7 +135,8 @@ lab_squid_conf() {
         CERTGEN_PROGRAM="$certgen" CERTGEN_DIR="$LAB_CERTGEN_DB" CERTGEN_CHILDREN=4 \
         VALIDATOR_PROGRAM="$validator" OUTGOING_CAFILE="$LAB_ORIGIN_ROOT" \
         ICAP_PORT="${LAB_ICAP_PORT:-1344}" ICAP_REQMOD_PATH="${LAB_ICAP_SERVICE:-echo}" \
-        ICAP_RESPMOD_PATH="${LAB_ICAP_SERVICE:-echo}" "$@" -o "$LAB_SQUID_FRAGMENT" || return 1
+        ICAP_RESPMOD_PATH="${LAB_ICAP_SERVICE:-echo}" ERROR_DIRECTORY="$(lab__error_dir)" \
+        "$@" -o "$LAB_SQUID_FRAGMENT" || return 1
     cat > "$LAB_SQUID_CONF" <<EOF
 # squid.conf written by lab.sh: the "admin's" part; the inspection part is the include.
 ${LAB_SQUID_USER:+cache_effective_user $LAB_SQUID_USER}
@@ -171,6 +172,12 @@ lab__names_policy() {
     echo "<rule id=\"lab-terminate\" action=\"terminate\"><server-name>${LAB_TERMINATE_NAMES:-terminate.test}</server-name></rule>"
     echo "<rule id=\"lab-bypass\" action=\"bypass\"><server-name>${LAB_BYPASS_NAMES:-bypass.test}</server-name></rule>"
     echo '</https-inspection></policy>'
+}
+
+# lab__error_dir: the staged install's error pages (empty = Squid's own when not installed).
+lab__error_dir() {
+    [ -f "${E2E_PKGDATADIR:-/nonexistent}/errors/ERR_ACCESS_DENIED" ] && echo "$E2E_PKGDATADIR/errors"
+    return 0
 }
 
 # lab_start_squid [KEY=VALUE...]: lab_squid_conf, initialise the certificate db, start Squid

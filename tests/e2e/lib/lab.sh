@@ -151,35 +151,72 @@ lab__on_exit() {
 # lab_free_port: print a TCP port free on 127.0.0.1, never twice in one lab (works in $(...)
 # too: the ports handed out are remembered in $LAB_DIR/ports). Chosen at random below the
 # kernel's ephemeral range, so that client connections (which take ephemeral ports) cannot
-# grab it before the service binds it.
+# grab it before the service binds it. Labs running at the same time (make -j check) reserve
+# their ports in one registry file under an exclusive lock, so no two labs pick the same port
+# between one's choice and its bind; a reservation ends when the shell that made it exits.
 lab_free_port() {
-    local p i
-    for i in 1 2 3 4 5 6 7 8 9 10; do
-        p=$("$PYTHON3" - <<'PY'
-import random, socket
+    local p
+    p=$("$PYTHON3" - "$LAB_DIR/ports" "$$" "${TMPDIR:-/tmp}/squid-inspect-lab-ports" <<'PY'
+import fcntl, os, random, socket, sys
+mine_file, owner, registry = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 try:
     lo = int(open('/proc/sys/net/ipv4/ip_local_port_range').read().split()[0])
 except (OSError, ValueError, IndexError):
     lo = 32768
-for _ in range(200):
-    port = random.randint(10000, lo - 1) if lo > 11000 else 0
+try:
+    mine = set(open(mine_file).read().split())
+except OSError:
+    mine = set()
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+
+try:
+    fd = os.open(registry, os.O_RDWR | os.O_CREAT, 0o666)
+    os.fchmod(fd, 0o666) if os.fstat(fd).st_uid == os.getuid() else None
+except OSError:
+    fd = -1                      # no shared registry: still correct within this lab
+held = {}
+if fd >= 0:
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    for line in os.read(fd, 1 << 20).decode(errors='replace').splitlines():
+        f = line.split()
+        if len(f) == 2 and f[0].isdigit() and f[1].isdigit() and alive(int(f[1])):
+            held[f[0]] = f[1]
+port = None
+for _ in range(500):
+    cand = random.randint(10000, lo - 1) if lo > 11000 else 0
+    if str(cand) in held or str(cand) in mine:
+        continue
     s = socket.socket()
     try:
-        s.bind(('127.0.0.1', port))
-        print(s.getsockname()[1])
+        s.bind(('127.0.0.1', cand))
+        port = s.getsockname()[1]
         break
     except OSError:
         pass
     finally:
         s.close()
+if port is None:
+    sys.exit(1)
+if fd >= 0:
+    held[str(port)] = str(owner)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    os.write(fd, ''.join('%s %s\n' % kv for kv in held.items()).encode())
+    os.close(fd)                 # releases the lock
+print(port)
 PY
 ) || return 1
-        [ -n "$p" ] || return 1
-        grep -qx "$p" "$LAB_DIR/ports" 2>/dev/null && continue
-        echo "$p" >> "$LAB_DIR/ports"
-        echo "$p"; return 0
-    done
-    return 1
+    [ -n "$p" ] || return 1
+    echo "$p" >> "$LAB_DIR/ports"
+    echo "$p"
 }
 
 # lab__now_ms: monotonic-enough milliseconds for deadlines.
