@@ -210,6 +210,26 @@ static long rss_kb(pid_t pid, const char *field)
     return v;
 }
 
+/* The helper's user+system CPU time in microseconds (from /proc/PID/stat). */
+static double cpu_us(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut = 0, st = 0;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (!(f = fopen(path, "r")))
+        return 0;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+        return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+    return 0;
+}
+
 static double now_us(void)
 {
     struct timespec ts;
@@ -232,7 +252,7 @@ static size_t cached; /* distinct origins sent so far: the cache's size */
 static long phase(struct helper *h, const char *name, const size_t *idx, size_t n, double limit_s)
 {
     static char req[1 << 16];
-    double *lat = malloc((n ? n : 1) * sizeof(double)), t0 = now_us(), t;
+    double *lat = malloc((n ? n : 1) * sizeof(double)), t0 = now_us(), t, cpu0 = cpu_us(h->pid);
     size_t done = 0, errs = 0;
 
     for (; done < n; done++) {
@@ -255,8 +275,9 @@ static long phase(struct helper *h, const char *name, const size_t *idx, size_t 
     t = (now_us() - t0) / 1e6;
     qsort(lat, done, sizeof(double), cmp_double);
     printf("phase=%s entries=%zu requests=%zu of=%zu errors=%zu seconds=%.2f rps=%.0f "
-           "p50_us=%.0f p99_us=%.0f rss_kb=%ld anon_kb=%ld file_kb=%ld%s\n",
-           name, cached, done, n, errs, t, done / t, done ? lat[done / 2] : 0,
+           "cpu_us_per_req=%.0f p50_us=%.0f p99_us=%.0f rss_kb=%ld anon_kb=%ld file_kb=%ld%s\n",
+           name, cached, done, n, errs, t, done / t,
+           done ? (cpu_us(h->pid) - cpu0) / (double)done : 0, done ? lat[done / 2] : 0,
            done ? lat[(size_t)(done * 0.99)] : 0, rss_kb(h->pid, "VmRSS:"),
            rss_kb(h->pid, "RssAnon:"), rss_kb(h->pid, "RssFile:"),
            done < n ? " partial=time-limit" : "");
@@ -352,5 +373,6 @@ int main(int argc, char **argv)
     }
     close(h.in);
     waitpid(h.pid, NULL, 0);
+    free(h.buf);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* cache.c: the shared LMDB certificate cache (see cache.h). */
 #include "cache.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -31,20 +32,6 @@ struct hdr {
     uint32_t flags;
     uint32_t len;
 };
-
-static int fail(char *err, size_t errsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsize, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errsize) {
-        va_start(ap, fmt);
-        vsnprintf(err, errsize, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static void seq_key(uint64_t seq, unsigned char out[8])
 {
@@ -113,7 +100,7 @@ struct cg_cache *cg_cache_open(const char *dir, size_t max_bytes, char *err, siz
     int rc, dead;
 
     if (!c) {
-        fail(err, errsize, "out of memory");
+        si_fail(err, errsize, "out of memory");
         return NULL;
     }
     if (max_bytes < MIN_MAP)
@@ -131,7 +118,7 @@ struct cg_cache *cg_cache_open(const char *dir, size_t max_bytes, char *err, siz
         rc = open_dbs(c);
     }
     if (rc) {
-        fail(err, errsize, "cannot open the cache %s: %s", path, mdb_strerror(rc));
+        si_fail(err, errsize, "cannot open the cache %s: %s", path, mdb_strerror(rc));
         cg_cache_close(c);
         return NULL;
     }
@@ -193,11 +180,11 @@ long cg_cache_get(struct cg_cache *c, const unsigned char key[CG_CACHE_KEY_LEN],
     int rc = begin_read(c);
 
     if (rc)
-        return fail(err, errsize, "cache read failed: %s", mdb_strerror(rc));
+        return si_fail(err, errsize, "cache read failed: %s", mdb_strerror(rc));
     rc = mdb_get(c->rtxn, c->entries, &k, &v);
     if (rc || v.mv_size < sizeof(h)) {
         mdb_txn_reset(c->rtxn);
-        return rc == 0 || rc == MDB_NOTFOUND ? 0 : fail(err, errsize, "cache read failed: %s",
+        return rc == 0 || rc == MDB_NOTFOUND ? 0 : si_fail(err, errsize, "cache read failed: %s",
                                                         mdb_strerror(rc));
     }
     memcpy(&h, v.mv_data, sizeof(h));
@@ -324,7 +311,7 @@ int cg_cache_put(struct cg_cache *c, const unsigned char key[CG_CACHE_KEY_LEN],
     int rc;
 
     if (len == 0 || len > UINT32_MAX)
-        return fail(err, errsize, "cache value of %zu bytes refused", len);
+        return si_fail(err, errsize, "cache value of %zu bytes refused", len);
     rc = put_once(c, key, meta, val, len);
     if (rc == MDB_MAP_FULL) {
         int dead;
@@ -337,7 +324,7 @@ int cg_cache_put(struct cg_cache *c, const unsigned char key[CG_CACHE_KEY_LEN],
             rc = put_once(c, key, meta, val, len);
     }
     if (rc)
-        return fail(err, errsize, "cache write failed: %s", mdb_strerror(rc));
+        return si_fail(err, errsize, "cache write failed: %s", mdb_strerror(rc));
     return 0;
 }
 

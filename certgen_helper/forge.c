@@ -1,5 +1,6 @@
 /* forge.c: the forging rules of inspect-certgen (see forge.h). */
 #include "forge.h"
+#include "errbuf.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -12,21 +13,6 @@
 #include <openssl/x509v3.h>
 
 #define DAY (24 * 3600)
-
-static int fail(char *err, size_t errsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsize, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errsize) {
-        va_start(ap, fmt);
-        vsnprintf(err, errsize, fmt, ap);
-        va_end(ap);
-    }
-    ERR_clear_error();
-    return -1;
-}
 
 bool cg_forge_ip_literal(const char *name, unsigned char *ip, int *iplen)
 {
@@ -389,24 +375,24 @@ static int build(X509 *x, const struct si_crtd_request *req, EVP_PKEY *leaf,
     int ok;
 
     if (!subject)
-        return fail(err, es, "cannot build the subject name");
+        return si_fail(err, es, "cannot build the subject name");
     empty = X509_NAME_entry_count(subject) == 0;
     ok = X509_set_subject_name(x, subject) == 1 &&
          X509_set_issuer_name(x, self ? subject : X509_get_subject_name(req->ca_cert)) == 1;
     X509_NAME_free(subject);
     if (!ok || X509_set_version(x, X509_VERSION_3) != 1 || set_serial(x) < 0)
-        return fail(err, es, "cannot set the version, names or serial number");
+        return si_fail(err, es, "cannot set the version, names or serial number");
     if (set_validity(x, req, max_days, now, res) < 0)
-        return fail(err, es, "cannot compute the validity period from the certificates' dates");
+        return si_fail(err, es, "cannot compute the validity period from the certificates' dates");
     if (set_pubkey(x, leaf, pub) < 0 || add_basic_constraints(x) < 0 ||
         add_key_usage(x, leaf) < 0 || add_eku(x, req->origin) < 0 ||
         add_san(x, req, empty) < 0 || add_key_ids(x, req) < 0)
-        return fail(err, es, "cannot add the certificate extensions");
+        return si_fail(err, es, "cannot add the certificate extensions");
     if (!md && EVP_PKEY_get_base_id(signer) != EVP_PKEY_ED25519 &&
         EVP_PKEY_get_base_id(signer) != EVP_PKEY_ED448)
-        return fail(err, es, "SignHash=%s is not a usable digest", req->sign_hash);
+        return si_fail(err, es, "SignHash=%s is not a usable digest", req->sign_hash);
     if (X509_sign(x, signer, md) <= 0)
-        return fail(err, es, "signing with %s failed (does the key support this digest?)",
+        return si_fail(err, es, "signing with %s failed (does the key support this digest?)",
                     req->sign_hash);
     return 0;
 }
@@ -421,16 +407,16 @@ X509 *cg_forge(const struct si_crtd_request *req, EVP_PKEY *leaf, const struct c
     X509 *x;
 
     if (!req || !req->ca_cert || !req->ca_key || !leaf) {
-        fail(err, errsize, "nothing to forge from (request not decoded or no leaf key)");
+        si_fail(err, errsize, "nothing to forge from (request not decoded or no leaf key)");
         return NULL;
     }
     if (EVP_PKEY_eq(leaf, req->ca_key) == 1) {
-        fail(err, errsize, "refusing to use the CA key as the leaf key");
+        si_fail(err, errsize, "refusing to use the CA key as the leaf key");
         return NULL;
     }
     x = X509_new();
     if (!x) {
-        fail(err, errsize, "out of memory");
+        si_fail(err, errsize, "out of memory");
         return NULL;
     }
     if (build(x, req, leaf, pub, max_days, now, res ? res : &local, err, errsize) < 0) {

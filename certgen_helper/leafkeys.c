@@ -1,5 +1,6 @@
 /* leafkeys.c: leaf key files, creation, loading and rotation (see leafkeys.h). */
 #include "leafkeys.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,21 +18,6 @@
 #include <openssl/x509.h>
 
 static const char *const file_names[2] = {"leaf-rsa.pem", "leaf-ec.pem"};
-
-static int fail(char *err, size_t errsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsize, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errsize) {
-        va_start(ap, fmt);
-        vsnprintf(err, errsize, fmt, ap);
-        va_end(ap);
-    }
-    ERR_clear_error();
-    return -1;
-}
 
 static EVP_PKEY *generate(enum cg_key_type type)
 {
@@ -105,15 +91,15 @@ static int write_temp(const char *dir, enum cg_key_type type, char *tmp, size_t 
 
     EVP_PKEY_free(key);
     if (!pem)
-        return fail(err, es, "cannot generate a %s leaf key", type == CG_KEY_RSA ? "RSA" : "EC");
+        return si_fail(err, es, "cannot generate a %s leaf key", type == CG_KEY_RSA ? "RSA" : "EC");
     snprintf(tmp, tmpsize, "%s/.%s.XXXXXX", dir, file_names[type]);
     fd = mkstemp(tmp); /* mode 0600 */
     if (fd < 0) {
-        fail(err, es, "cannot create a key file in %s: %s", dir, strerror(errno));
+        si_fail(err, es, "cannot create a key file in %s: %s", dir, strerror(errno));
         goto out;
     }
     if (write(fd, pem, len) != (ssize_t)len || fsync(fd) != 0) {
-        fail(err, es, "cannot write the key file %s: %s", tmp, strerror(errno));
+        si_fail(err, es, "cannot write the key file %s: %s", tmp, strerror(errno));
         unlink(tmp);
         goto out;
     }
@@ -133,15 +119,15 @@ static int load_file(struct cg_leaf *leaf, const char *path, char *err, size_t e
     struct stat st;
 
     if (!f)
-        return errno == ENOENT ? 1 : fail(err, es, "cannot open %s: %s", path, strerror(errno));
+        return errno == ENOENT ? 1 : si_fail(err, es, "cannot open %s: %s", path, strerror(errno));
     if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
         fchmod(fileno(f), 0600); /* a leaf key is never readable by others */
     key = PEM_read_PrivateKey(f, NULL, NULL, (void *)"");
     fclose(f);
     if (!key)
-        return fail(err, es, "%s is not a PEM private key", path);
+        return si_fail(err, es, "%s is not a PEM private key", path);
     if (leaf_set(leaf, key) < 0)
-        return fail(err, es, "cannot use the key in %s", path);
+        return si_fail(err, es, "cannot use the key in %s", path);
     leaf->dev = st.st_dev;
     leaf->ino = st.st_ino;
     return 0;
@@ -160,27 +146,27 @@ static int load_or_create(const char *dir, enum cg_key_type type, struct cg_leaf
     if (write_temp(dir, type, tmp, sizeof(tmp), err, es) < 0)
         return -1;
     if (link(tmp, path) != 0 && errno != EEXIST) {
-        fail(err, es, "cannot create %s: %s", path, strerror(errno));
+        si_fail(err, es, "cannot create %s: %s", path, strerror(errno));
         unlink(tmp);
         return -1;
     }
     unlink(tmp); /* on EEXIST another process won the race: use its key */
     r = load_file(leaf, path, err, es);
-    return r == 1 ? fail(err, es, "%s vanished while starting", path) : r;
+    return r == 1 ? si_fail(err, es, "%s vanished while starting", path) : r;
 }
 
 int cg_keys_load(struct cg_keys *keys, const char *dir, char *err, size_t errsize)
 {
     memset(keys, 0, sizeof(*keys));
     if (dir && !(keys->dir = strdup(dir)))
-        return fail(err, errsize, "out of memory");
+        return si_fail(err, errsize, "out of memory");
     for (int t = CG_KEY_RSA; t <= CG_KEY_EC; t++) {
         int r = dir ? load_or_create(dir, t, &keys->leaf[t], err, errsize)
                     : leaf_set(&keys->leaf[t], generate(t));
 
         if (r < 0) {
             if (!dir)
-                fail(err, errsize, "cannot generate the leaf keys");
+                si_fail(err, errsize, "cannot generate the leaf keys");
             cg_keys_free(keys);
             return -1;
         }
@@ -237,7 +223,7 @@ int cg_keys_rotate(const char *dir, char *err, size_t errsize)
             return -1;
         snprintf(path, sizeof(path), "%s/%s", dir, file_names[t]);
         if (rename(tmp, path) != 0) {
-            fail(err, errsize, "cannot replace %s: %s", path, strerror(errno));
+            si_fail(err, errsize, "cannot replace %s: %s", path, strerror(errno));
             unlink(tmp);
             return -1;
         }

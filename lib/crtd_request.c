@@ -1,5 +1,6 @@
 /* crtd_request.c: parser of Squid's new_certificate request body (see crtd_request.h). */
 #include "crtd_request.h"
+#include "errbuf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -24,21 +25,6 @@ struct cursor {
     const char *p;
     const char *end;
 };
-
-static int fail(char *err, size_t errsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsize, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errsize) {
-        va_start(ap, fmt);
-        vsnprintf(err, errsize, fmt, ap);
-        va_end(ap);
-    }
-    ERR_clear_error();
-    return -1;
-}
 
 const char *si_crtd_sign_name(enum si_crtd_sign sign)
 {
@@ -87,7 +73,7 @@ static int set_host(struct si_crtd_request *req, const char *v, size_t n, char *
         n -= 2;
     }
     if (n == 0 || n > SI_CRTD_HOST_MAX || !host_chars_ok(v, n))
-        return fail(err, es, "host= must be 1 to %d printable characters without spaces",
+        return si_fail(err, es, "host= must be 1 to %d printable characters without spaces",
                     SI_CRTD_HOST_MAX);
     memcpy(req->host, v, n);
     req->host[n] = '\0';
@@ -109,28 +95,28 @@ static int set_sign(struct si_crtd_request *req, const char *v, size_t n, char *
             return 0;
         }
     }
-    return fail(err, es, "Sign= must be signTrusted, signUntrusted or signSelf");
+    return si_fail(err, es, "Sign= must be signTrusted, signUntrusted or signSelf");
 }
 
 static int set_hash(struct si_crtd_request *req, const char *v, size_t n, char *err, size_t es)
 {
     if (n == 0 || n > SI_CRTD_HASH_MAX)
-        return fail(err, es, "SignHash= must be 1 to %d characters", SI_CRTD_HASH_MAX);
+        return si_fail(err, es, "SignHash= must be 1 to %d characters", SI_CRTD_HASH_MAX);
     for (size_t i = 0; i < n; i++) {
         if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
-            return fail(err, es, "SignHash= holds a character a digest name cannot have");
+            return si_fail(err, es, "SignHash= holds a character a digest name cannot have");
         req->sign_hash[i] = (char)tolower((unsigned char)v[i]);
     }
     req->sign_hash[n] = '\0';
     if (!EVP_get_digestbyname(req->sign_hash))
-        return fail(err, es, "SignHash=%s is not a digest OpenSSL knows", req->sign_hash);
+        return si_fail(err, es, "SignHash=%s is not a digest OpenSSL knows", req->sign_hash);
     return 0;
 }
 
 static int set_flag(bool *flag, const char *key, const char *v, size_t n, char *err, size_t es)
 {
     if (n != 2 || memcmp(v, "on", 2) != 0)
-        return fail(err, es, "%s= must be \"on\"", key);
+        return si_fail(err, es, "%s= must be \"on\"", key);
     *flag = true;
     return 0;
 }
@@ -138,7 +124,7 @@ static int set_flag(bool *flag, const char *key, const char *v, size_t n, char *
 static int set_cn(struct si_crtd_request *req, const char *v, size_t n, char *err, size_t es)
 {
     if (n == 0 || n > SI_CRTD_CN_MAX || !cn_chars_ok(v, n))
-        return fail(err, es, "setCommonName= must be 1 to %d characters without control characters",
+        return si_fail(err, es, "setCommonName= must be 1 to %d characters without control characters",
                     SI_CRTD_CN_MAX);
     memcpy(req->common_name, v, n);
     req->common_name[n] = '\0';
@@ -160,7 +146,7 @@ static int set_param(struct si_crtd_request *req, unsigned *seen, const char *li
     const char *v;
 
     if (!eq)
-        return fail(err, es, "a parameter line has no '=' and does not start a PEM block");
+        return si_fail(err, es, "a parameter line has no '=' and does not start a PEM block");
     klen = (size_t)(eq - line);
     v = eq + 1;
     vlen = n - klen - 1;
@@ -168,7 +154,7 @@ static int set_param(struct si_crtd_request *req, unsigned *seen, const char *li
         if (strlen(keys[i].key) != klen || memcmp(keys[i].key, line, klen) != 0)
             continue;
         if (*seen & keys[i].bit)
-            return fail(err, es, "parameter %s appears twice", keys[i].key);
+            return si_fail(err, es, "parameter %s appears twice", keys[i].key);
         *seen |= keys[i].bit;
         switch (keys[i].bit) {
         case SEEN_HOST:
@@ -185,7 +171,7 @@ static int set_param(struct si_crtd_request *req, unsigned *seen, const char *li
             return set_hash(req, v, vlen, err, es);
         }
     }
-    return fail(err, es, "unknown parameter (key of %zu characters)", klen);
+    return si_fail(err, es, "unknown parameter (key of %zu characters)", klen);
 }
 
 static bool starts_with(const struct cursor *c, const char *s)
@@ -205,18 +191,18 @@ static int parse_params(struct cursor *c, struct si_crtd_request *req, char *err
         size_t n;
 
         if (!nl)
-            return fail(err, es, "the request ends inside the parameter lines (no PEM part)");
+            return si_fail(err, es, "the request ends inside the parameter lines (no PEM part)");
         n = (size_t)(nl - c->p);
         if (n && c->p[n - 1] == '\r')
             n--;
         if (memchr(c->p, '\0', n))
-            return fail(err, es, "a parameter line contains a NUL byte");
+            return si_fail(err, es, "a parameter line contains a NUL byte");
         if (set_param(req, &seen, c->p, n, err, es) < 0)
             return -1;
         c->p = nl + 1;
     }
     if (!(seen & SEEN_HOST))
-        return fail(err, es, "the request has no host= parameter");
+        return si_fail(err, es, "the request has no host= parameter");
     if (!(seen & SEEN_HASH))
         strcpy(req->sign_hash, "sha256");
     return 0;
@@ -324,9 +310,9 @@ static int cut_cert(struct cursor *c, const char **pem, size_t *n, const char *w
 
     *n = cut_block(c, label, sizeof(label), pem);
     if (!*n)
-        return fail(err, es, "the %s is not a complete PEM block", what);
+        return si_fail(err, es, "the %s is not a complete PEM block", what);
     if (strcmp(label, "CERTIFICATE") != 0)
-        return fail(err, es, "the %s PEM block is not a CERTIFICATE", what);
+        return si_fail(err, es, "the %s PEM block is not a CERTIFICATE", what);
     return 0;
 }
 
@@ -336,12 +322,12 @@ static int cut_key(struct cursor *c, char *err, size_t es)
     const char *start;
 
     if (!cut_block(c, label, sizeof(label), &start))
-        return fail(err, es, "the CA private key is not a complete PEM block");
+        return si_fail(err, es, "the CA private key is not a complete PEM block");
     if (strcmp(label, "ENCRYPTED PRIVATE KEY") == 0)
-        return fail(err, es, "the CA private key is encrypted; Squid sends it unencrypted");
+        return si_fail(err, es, "the CA private key is encrypted; Squid sends it unencrypted");
     if (strcmp(label, "PRIVATE KEY") != 0 && strcmp(label, "RSA PRIVATE KEY") != 0 &&
         strcmp(label, "EC PRIVATE KEY") != 0)
-        return fail(err, es, "the block after the CA certificate is not a private key");
+        return si_fail(err, es, "the block after the CA certificate is not a private key");
     return 0;
 }
 
@@ -354,7 +340,7 @@ static void skip_line_ends(struct cursor *c)
 static int cut_pems(struct cursor *c, struct si_crtd_request *req, char *err, size_t es)
 {
     if (c->p >= c->end)
-        return fail(err, es, "the request has no CA certificate");
+        return si_fail(err, es, "the request has no CA certificate");
     if (cut_cert(c, &req->ca_pem, &req->ca_cert_pem_len, "CA certificate", err, es) < 0)
         return -1;
     if (cut_key(c, err, es) < 0)
@@ -367,7 +353,7 @@ static int cut_pems(struct cursor *c, struct si_crtd_request *req, char *err, si
     }
     skip_line_ends(c);
     if (c->p != c->end)
-        return fail(err, es, "unexpected data after the last PEM block");
+        return si_fail(err, es, "unexpected data after the last PEM block");
     return 0;
 }
 
@@ -378,9 +364,9 @@ int si_crtd_split(const char *body, size_t len, struct si_crtd_request *req, cha
 
     memset(req, 0, sizeof(*req));
     if (!body || len == 0)
-        return fail(err, errsize, "the request body is empty");
+        return si_fail(err, errsize, "the request body is empty");
     if (len > SI_CRTD_BODY_MAX)
-        return fail(err, errsize, "the request body is over %d bytes", SI_CRTD_BODY_MAX);
+        return si_fail(err, errsize, "the request body is over %d bytes", SI_CRTD_BODY_MAX);
     if (parse_params(&c, req, err, errsize) < 0 || cut_pems(&c, req, err, errsize) < 0) {
         si_crtd_request_clear(req);
         return -1;
@@ -393,15 +379,15 @@ int si_crtd_decode_ca(struct si_crtd_request *req, char *err, size_t errsize)
     bool fresh_pair = !req->ca_cert || !req->ca_key;
 
     if (!req->ca_pem)
-        return fail(err, errsize, "the request was not split");
+        return si_fail(err, errsize, "the request was not split");
     if (!req->ca_cert && !(req->ca_cert = decode_cert(req->ca_pem, req->ca_cert_pem_len)))
-        return fail(err, errsize, "the CA certificate PEM block does not decode as X.509");
+        return si_fail(err, errsize, "the CA certificate PEM block does not decode as X.509");
     if (!req->ca_key &&
         !(req->ca_key = decode_key(req->ca_pem + req->ca_cert_pem_len,
                                    req->ca_pem_len - req->ca_cert_pem_len)))
-        return fail(err, errsize, "the CA private key PEM block does not decode");
+        return si_fail(err, errsize, "the CA private key PEM block does not decode");
     if (fresh_pair && X509_check_private_key(req->ca_cert, req->ca_key) != 1)
-        return fail(err, errsize, "the CA private key does not match the CA certificate");
+        return si_fail(err, errsize, "the CA private key does not match the CA certificate");
     return 0;
 }
 
@@ -409,7 +395,7 @@ int si_crtd_decode_origin(struct si_crtd_request *req, char *err, size_t errsize
 {
     if (req->origin_pem && !req->origin &&
         !(req->origin = decode_origin(req->origin_pem, req->origin_pem_len)))
-        return fail(err, errsize, "the origin certificate PEM block does not decode as X.509");
+        return si_fail(err, errsize, "the origin certificate PEM block does not decode as X.509");
     return 0;
 }
 

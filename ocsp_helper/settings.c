@@ -186,7 +186,6 @@ struct ocsp_settings_holder {
     struct snapshot *cur;
     struct ocsp_settings cli;
     char *policy_path;
-    time_t last_check;
     struct timespec mtime;
     off_t size;
 };
@@ -267,7 +266,6 @@ struct ocsp_settings_holder *ocsp_settings_holder_new(const struct ocsp_settings
                  policy_path, err);
     if (!h->cur && !(h->cur = snapshot_from(cli)))
         snprintf(err, errsize, "out of memory");
-    h->last_check = time(NULL);
     if (!h->cur) {
         ocsp_settings_holder_free(h);
         return NULL;
@@ -298,13 +296,12 @@ static bool policy_changed(struct ocsp_settings_holder *h)
 
 void ocsp_settings_holder_maybe_reload(struct ocsp_settings_holder *h)
 {
-    time_t now = time(NULL);
     char err[512];
 
     if (!h->policy_path)
         return;
     pthread_mutex_lock(&h->lock);
-    if (now != h->last_check && policy_changed(h)) {
+    if (policy_changed(h)) {
         struct snapshot *snap = load_policy(h, err, sizeof(err));
 
         if (snap) {
@@ -322,7 +319,6 @@ void ocsp_settings_holder_maybe_reload(struct ocsp_settings_holder *h)
                      err);
         }
     }
-    h->last_check = now;
     pthread_mutex_unlock(&h->lock);
 }
 

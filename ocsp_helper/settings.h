@@ -85,7 +85,8 @@ struct ocsp_settings_holder *ocsp_settings_holder_new(const struct ocsp_settings
                                                       const char *policy_path, char *err,
                                                       size_t errsize);
 void ocsp_settings_holder_free(struct ocsp_settings_holder *h);
-/* Checks the policy file at most once a second. */
+/* Re-reads the policy file when it changed (stat on every call: every validation sees the
+ * current file). A broken file is reported once per change and keeps the current settings. */
 void ocsp_settings_holder_maybe_reload(struct ocsp_settings_holder *h);
 const struct ocsp_settings *ocsp_settings_get(struct ocsp_settings_holder *h);
 void ocsp_settings_put(struct ocsp_settings_holder *h, const struct ocsp_settings *s);

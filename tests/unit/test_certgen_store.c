@@ -137,6 +137,29 @@ Test(cache, bounded_by_map_size_with_eviction_of_oldest)
     cg_cache_close(c);
 }
 
+Test(cache, entries_in_use_survive_eviction)
+{
+    struct cg_cache *c = cg_cache_open(dir, 1 << 20, NULL, 0);
+    unsigned char key[CG_CACHE_KEY_LEN], hot[CG_CACHE_KEY_LEN];
+    struct cg_cache_meta m = {0, 0}, got;
+    char val[1500], buf[2048];
+
+    cr_assert_not_null(c);
+    memset(val, 'z', sizeof(val));
+    fill_key(hot, 7);
+    cr_assert_eq(cg_cache_put(c, hot, &m, val, sizeof(val), NULL, 0), 0);
+    for (unsigned i = 100; i < 3100; i++) {
+        fill_key(key, i);
+        cr_assert_eq(cg_cache_put(c, key, &m, val, sizeof(val), NULL, 0), 0);
+        if (i % 50 == 0) /* a hit now and then keeps the entry young */
+            cr_assert_gt(cg_cache_get(c, hot, &got, buf, sizeof(buf), NULL, 0), 0, "at %u", i);
+    }
+    cr_expect_gt(cg_cache_get(c, hot, &got, buf, sizeof(buf), NULL, 0), 0, "hot entry kept");
+    fill_key(key, 100);
+    cr_expect_eq(cg_cache_get(c, key, &got, buf, sizeof(buf), NULL, 0), 0, "cold entry evicted");
+    cg_cache_close(c);
+}
+
 static void writer_child(void)
 {
     struct cg_cache *c = cg_cache_open(dir, 2 << 20, NULL, 0);
