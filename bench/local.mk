@@ -17,4 +17,4 @@ bench_policy_load_SOURCES = bench/policy_load.c
 bench_policy_load_LDADD = lib/libinspect.la
 dist_noinst_SCRIPTS += bench/icap-bench.sh bench/reload-stress.sh
 # load and soak through the full stack (see bench/README): run by hand
-dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py
+dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py bench/valgrind_helpers.sh

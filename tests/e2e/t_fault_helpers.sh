@@ -95,6 +95,26 @@ code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url b.wild.test /page.html
 fault_outcome "next request after certgen was killed" recovered \
     "$([ "$code" = 200 ] && echo recovered || echo "not-recovered($code)")" "HTTP $code"
 
+# --- inspect-bump (external ACL): a fresh replacement killed before its first reply ---
+# (with children-startup=1, Squid 5.7 exits the worker here: "crashing too rapidly")
+if [ -x "${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-bump" ]; then
+    fault_restart_squid || lab_fatal "squid restart"
+    code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url good.test /page.html)" 2>/dev/null)
+    lab_assert_eq "inspect-bump answered once" 200 "$code"
+    first=$(fault_pids_of 'inspect-bump')
+    # shellcheck disable=SC2086
+    [ -z "$first" ] || kill -KILL $first 2>/dev/null
+    fresh=''
+    fresh_bump() { fresh=$(fault_pids_of 'inspect-bump'); [ -n "$fresh" ]; }
+    poll 10 fresh_bump || lab_log "Squid started no replacement before the next request"
+    # shellcheck disable=SC2086
+    [ -z "$fresh" ] || kill -KILL $fresh 2>/dev/null
+    code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url www.wild.test /page.html)" 2>/dev/null)
+    fault_outcome "inspect-bump killed, its fresh replacement too" recovered \
+        "$([ "$code" = 200 ] && echo recovered || echo "not-recovered($code)")" \
+        "killed: ${first:-none} then ${fresh:-none}; next request HTTP $code"
+fi
+
 if fault_squid_alive; then lab_pass "Squid still runs"; else lab_fail "Squid is gone"; fi
 lab_assert_no_log "no 'crashing too rapidly' from Squid" "$LAB_CACHE_LOG" 'crashing too rapidly'
 lab_done

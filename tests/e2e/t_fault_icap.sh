@@ -65,6 +65,8 @@ run_case() { # on|off EXPECTED-AFTER
         "$LAB_ACCESS_LOG" 'GET https://www\.good\.test:[0-9]+/page\.html .* verdict="-"'
     lab_assert_no_log "bypass=$bypass: nothing after the kill is logged as allowed by the policy" \
         "$LAB_ACCESS_LOG" 'www\.good\.test:[0-9]+/page\.html .* verdict="allowed; '
+    lab_assert_log "bypass=$bypass: and logged as $expected, in words" \
+        "$LAB_ACCESS_LOG" "GET https://www\\.good\\.test:[0-9]+/page\\.html .* fail=$expected:icap"
     if fault_squid_alive; then lab_pass "bypass=$bypass: Squid still runs"; else lab_fail "bypass=$bypass: Squid is gone"; fi
     lab_stop squid
     : > "$LAB_ACCESS_LOG"       # the next case starts with an empty access log

@@ -9,7 +9,7 @@ FUZZ_JOBS = 2
 FUZZ_TARGETS =
 EXTRA_DIST += tests/fuzz/README tests/fuzz/run-fuzz.sh tests/fuzz/make-seeds.sh \
 	tests/fuzz/fuzz_pki.c tests/fuzz/fuzz_pki.h \
-	tests/fuzz/fuzz_helper_io.c tests/fuzz/fuzz_crtd_request.c tests/fuzz/fuzz_crtvd_request.c \
+	tests/fuzz/fuzz_helper_io.c tests/fuzz/fuzz_extacl.c tests/fuzz/fuzz_crtd_request.c tests/fuzz/fuzz_crtvd_request.c \
 	tests/fuzz/fuzz_ocsp_response.c tests/fuzz/fuzz_crl.c tests/fuzz/fuzz_policy.c \
 	tests/fuzz/fuzz_httpreq.c tests/fuzz/fuzz_decode.c tests/fuzz/fuzz_blockpage.c
 
@@ -45,3 +45,5 @@ FAULT_TESTS = \
 	tests/e2e/t_fault_policy.sh
 TESTS += $(FAULT_TESTS)
 EXTRA_DIST += $(FAULT_TESTS) tests/e2e/fault_lab.sh tests/e2e/lib/faultd.py
+# root only (mounts tmpfs), never under CI: sudo make check TESTS=tests/e2e/t_fault_disk.sh
+EXTRA_DIST += tests/e2e/t_fault_disk.sh

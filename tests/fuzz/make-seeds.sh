@@ -7,7 +7,7 @@ set -eu
 SRC=$1 OUT=$2
 mkdir -p "$OUT"
 cd "$OUT"
-mkdir -p helper_io crtd_request crtvd_request ocsp_response crl policy httpreq decode blockpage
+mkdir -p helper_io extacl crtd_request crtvd_request ocsp_response crl policy httpreq decode blockpage
 
 sh "$SRC/tests/unit/ocsp_fixtures.sh" "$OUT/pki" >/dev/null
 cp pki/resp_*.der ocsp_response/
@@ -19,6 +19,10 @@ printf 'new_certificate 5 hello\n' > helper_io/plain
 printf '0 cert_validate 11 host=a\nb=c\n1 cert_validate 3 xyz\n' > helper_io/ids
 printf '7 new_certificate 99999999999 x\n' > helper_io/badlen
 printf '3 cert_validate 2 ab\n\001\n' > helper_io/junk
+
+# external ACL lines (inspect-bump): with and without channel IDs, escapes, unknown "-"
+printf '0 10.0.0.1 good.test 443 alice -\n1 ::1 b%%C3%%A9.test 8443 - grp%%20a\n' > extacl/ids
+printf '10.0.0.1 %%zz bad\n\n%%00\n' > extacl/bad
 
 # certgen request: a throw-away CA made now, the mimicked origin certificate
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=SeedCA \

@@ -27,17 +27,17 @@ fi
 out=$BUILDDIR/tests/fuzz
 obj=$out/obj
 mkdir -p "$obj" "$out/bin" "$out/findings"
-ALL="helper_io crtd_request crtvd_request ocsp_response crl policy httpreq decode blockpage"
+ALL="helper_io extacl crtd_request crtvd_request ocsp_response crl policy httpreq decode blockpage"
 TARGETS=${FUZZ_TARGETS:-$ALL}
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-cflags="-std=c11 -g -O1 -D_GNU_SOURCE -I$SRCDIR/lib -I$SRCDIR/ocsp_helper -I$BUILDDIR $san ${DEP_CFLAGS:-}"
+cflags="-std=c11 -g -O1 -D_GNU_SOURCE -I$SRCDIR/lib -I$SRCDIR/ocsp_helper -I$SRCDIR/bump_helper -I$BUILDDIR $san ${DEP_CFLAGS:-}"
 
 # The code under test: libinspect's sources, the generated schema, the OCSP/CRL judge.
 echo "run-fuzz: building with $FUZZ_CC in $out"
 objs=""
 for src in "$SRCDIR"/lib/*.c "$BUILDDIR/schema/policy_rng.c" "$SRCDIR/ocsp_helper/ocsp_verify.c" \
-           "$SRCDIR/tests/fuzz/fuzz_pki.c"; do
+           "$SRCDIR/tests/fuzz/fuzz_pki.c" "$SRCDIR/bump_helper/extacl_io.c"; do
     o=$obj/$(basename "$src" .c).o
     if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
         # shellcheck disable=SC2086
