@@ -123,22 +123,50 @@ stop_cicap() {
 }
 
 rps_of() { sed -n 's/.* rps=\([0-9]*\).*/\1/p'; }
+reqs_of() { sed -n 's/.* requests=\([0-9]*\).*/\1/p'; }
+# CPU ticks (user+system) of the c-icap monitor and its child (MaxServers 1: no child comes or
+# goes during a run). Per request, this is what the service costs whatever else the machine
+# does (the load client shares the 2 cores), so it separates small differences that the noisy
+# requests/s figures cannot.
+cicap_ticks() {
+    local p t=0
+    for p in $PID $(pgrep -P "$PID" 2>/dev/null); do
+        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+# run_load SERVICE MODE [args]: one icap_load run; prints its line plus cpu_us_per_req=
+run_load() {
+    local svc=$1 mode=$2 t0 t1 line n; shift 2
+    t0=$(cicap_ticks)
+    line=$("$LOAD" -p "$PORT" -s "$svc" -m "$mode" -t "$THREADS" -d "$SECS" "$@")
+    t1=$(cicap_ticks)
+    n=$(echo "$line" | reqs_of)
+    awk -v l="$line" -v d="$((t1 - t0))" -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%s cpu_us_per_req=%.2f\n", l, (n > 0 ? d * 1e6 / hz / n : 0) }'
+}
+cpu_of() { sed -n 's/.* cpu_us_per_req=\([0-9.]*\).*/\1/p'; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # compare LABEL MODE [icap_load args]: ROUNDS alternating runs of echo and inspect (other work on
 # the machine hits both alike); prints every run and the ratio of the medians.
 compare() {
     local label=$1 mode=$2; shift 2
-    local e i r es="" is=""
+    local e i r es="" is="" ec="" ic=""
     for r in $(seq 1 "$ROUNDS"); do
-        e=$("$LOAD" -p "$PORT" -s echo -m "$mode" -t "$THREADS" -d "$SECS" "$@")
-        i=$("$LOAD" -p "$PORT" -s inspect -m "$mode" -t "$THREADS" -d "$SECS" "$@")
+        e=$(run_load echo "$mode" "$@")
+        i=$(run_load inspect "$mode" "$@")
         echo "  $e"
         echo "  $i"
         es="$es $(echo "$e" | rps_of)"
         is="$is $(echo "$i" | rps_of)"
+        ec="$ec $(echo "$e" | cpu_of)"
+        ic="$ic $(echo "$i" | cpu_of)"
     done
     awk -v l="$label" -v a="$(echo $is | tr ' ' '\n' | median)" -v b="$(echo $es | tr ' ' '\n' | median)" \
         'BEGIN { printf "  %s: median rps inspect %d / echo %d = %.2f\n", l, a, b, (b > 0 ? a / b : 0) }'
+    # Capacity ratio when c-icap is CPU-bound: echo's CPU per request over inspect's.
+    awk -v l="$label" -v a="$(echo $ic | tr ' ' '\n' | median)" -v b="$(echo $ec | tr ' ' '\n' | median)" \
+        'BEGIN { printf "  %s: median c-icap CPU per request inspect %.2f us / echo %.2f us: capacity ratio %.2f\n", l, a, b, (a > 0 ? b / a : 0) }'
 }
 
 echo "== (a) 10 rules, inspect.LogAllowed off"

@@ -16,8 +16,9 @@
  * are not held: the policy's inspection-limit action applies and the log says "not inspected:
  * too large". Raise MaxHoldSize only for ICAP clients that tolerate it (c-icap-client does).
  *
- * Policy lifecycle: loaded in post_init (monitor, after setuid; a broken file puts the service
- * in ERROR so c-icap answers 500 and Squid's bypass= setting applies, logged by both). Reloaded
+ * Policy lifecycle: loaded in post_init (monitor, after setuid; with a broken file every request
+ * is answered 500, so Squid's bypass= setting applies, logged by both, until the file is fixed
+ * and picked up by the watcher or the command below). Reloaded
  * by `echo -n inspect:reload > CommandsSocket` (monitor and every child) and by a watcher
  * thread in each child when the file changes. A reload that fails keeps the old policy and logs
  * file:line. Requests hold a reference for their whole life (policy_holder.h).
@@ -194,7 +195,11 @@ static void reload(const char *why, int only_if_changed)
         set_istag();
         log_loaded(why);
     } else if (rc < 0) {
-        log_lines("policy reload failed, keeping the previous policy", err);
+        struct si_policy *cur = si_policy_holder_get(HOLDER);
+        log_lines(cur ? "policy reload failed, keeping the previous policy"
+                      : "policy reload failed, still no valid policy: requests are answered 500",
+                  err);
+        si_policy_unref(cur);
     }
 }
 
@@ -297,11 +302,15 @@ static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
         ci_debug_printf(1, "inspect: WARNING: no inspect.PolicyFile in c-icap.conf: running the "
                            "built-in empty policy, every transaction is allowed (and logged so)\n");
     } else if (si_policy_holder_load(HOLDER, err, sizeof(err)) < 0) {
-        log_lines("cannot load the policy, the service answers 500 until it is fixed", err);
-        return CI_ERROR;
+        /* Not CI_ERROR: c-icap would keep the service in ERROR until a reconfigure. Without a
+         * policy every request is answered 500 (so Squid's bypass= setting decides: fail closed,
+         * or pass uninspected, logged as such) and the file is loaded as soon as it is fixed. */
+        log_lines("cannot load the policy: requests are answered 500 until the file is fixed "
+                  "(re-read when it changes, or on inspect:reload)", err);
     }
     set_istag();
-    log_loaded("loaded");
+    if (HOLDER && si_policy_holder_generation(HOLDER) > 0)
+        log_loaded("loaded");
     ci_command_register_ctl_cmd("inspect:reload", MONITOR_PROC_CMD | CHILDS_PROC_CMD,
                                 reload_command);
     ci_command_register_action("inspect:child_start", CI_CMD_CHILD_START, NULL, child_start);

@@ -157,6 +157,13 @@ struct si_policy {
     /* Union of the host names of small host lists of security rules: a host that matches none
      * of them skips every prefiltered rule at once (500 host rules cost one lookup). */
     struct si_nameset *host_union;
+    /* Indices, in rule order, of the security rules that are not host-prefiltered: when the
+     * host misses host_union, only these can match, so evaluation walks them alone instead of
+     * touching every rule (500 host rules, one lookup and no rule visited). */
+    size_t *sec_unfiltered;
+    size_t nsec_unfiltered;
+    /* Per phase (enum si_sec_phase): any rule at all, any rule using or changing the body. */
+    bool sec_phase_rules[2], sec_phase_body[2];
 };
 
 /* ---- shared by the load modules ---- */

@@ -325,4 +325,5 @@ void pl_free_rules(struct si_policy *p)
         free_sec_rule(&p->sec[i]);
     free(p->sec);
     si_nameset_free(p->host_union);
+    free(p->sec_unfiltered);
 }

@@ -394,7 +394,8 @@ static int union_add(void *ctx, const char *name, bool domain)
     return n > 0 && (size_t)n < sizeof(buf) ? (si_nameset_add(ctx, buf, (size_t)n) < 0) : 1;
 }
 
-/* Builds p->host_union from rules whose host lists are all small. */
+/* Builds p->host_union from rules whose host lists are all small, the list of the other
+ * rules, and the per-phase summaries (policy_internal.h). */
 static int build_host_prefilter(struct load_ctx *lc)
 {
     struct si_policy *p = lc->p;
@@ -411,6 +412,16 @@ static int build_host_prefilter(struct load_ctx *lc)
             if (si_nameset_foreach(r->hosts.v[j]->names, union_add, p->host_union) != 0)
                 return lc_error(lc, r->line, "out of memory");
         r->host_prefiltered = small;
+    }
+    p->sec_unfiltered = calloc(p->nsec ? p->nsec : 1, sizeof(*p->sec_unfiltered));
+    if (!p->sec_unfiltered)
+        return lc_error(lc, 0, "out of memory");
+    for (size_t i = 0; i < p->nsec; i++) {
+        const struct sec_rule *r = &p->sec[i];
+        if (!r->host_prefiltered)
+            p->sec_unfiltered[p->nsec_unfiltered++] = i;
+        p->sec_phase_rules[r->phase] = true;
+        p->sec_phase_body[r->phase] = p->sec_phase_body[r->phase] || r->uses_body;
     }
     return 0;
 }

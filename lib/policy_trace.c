@@ -220,6 +220,7 @@ static int eval_alone(const struct si_policy *p, const struct sec_rule *r, enum 
     one.monitor = false;
     view.sec = &one;
     view.nsec = 1;
+    view.nsec_unfiltered = 1; /* evaluate this rule itself: no prefilter shortcut in a view */
     if (si_security_evaluate(&view, ph, f, body, &v) == SI_SEC_NEED_BODY)
         return -1;
     if (v.is_default)

@@ -281,8 +281,13 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
     out->nmods = 0;
     out->reason[0] = '\0';
     out->nmonitor = 0;
-    for (size_t i = 0; i < p->nsec; i++) {
-        const struct sec_rule *r = &p->sec[i];
+    /* A host outside the union of the prefiltered rules' names can match none of them: walk
+     * only the others (same order, so first match is unchanged). */
+    bool skip_prefiltered = p->nsec_unfiltered < p->nsec &&
+                            !(e.union_hit = si_nameset_match(p->host_union, e.f->host));
+    size_t n = skip_prefiltered ? p->nsec_unfiltered : p->nsec;
+    for (size_t k = 0; k < n; k++) {
+        const struct sec_rule *r = &p->sec[skip_prefiltered ? p->sec_unfiltered[k] : k];
         if (r->phase != phase)
             continue;
         int m = rule_match(&e, r, phase, reason, sizeof(reason));
@@ -317,16 +322,10 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
 
 bool si_security_phase_uses_body(const struct si_policy *p, enum si_sec_phase phase)
 {
-    for (size_t i = 0; i < p->nsec; i++)
-        if (p->sec[i].phase == phase && p->sec[i].uses_body)
-            return true;
-    return false;
+    return p->sec_phase_body[phase];
 }
 
 bool si_security_phase_has_rules(const struct si_policy *p, enum si_sec_phase phase)
 {
-    for (size_t i = 0; i < p->nsec; i++)
-        if (p->sec[i].phase == phase)
-            return true;
-    return phase == SI_PHASE_REQUEST && p->sec_default != SI_SEC_ALLOW;
+    return p->sec_phase_rules[phase] || (phase == SI_PHASE_REQUEST && p->sec_default != SI_SEC_ALLOW);
 }

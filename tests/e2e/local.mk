@@ -11,6 +11,7 @@ E2E_TESTS = \
 	tests/e2e/t_certgen.sh \
 	tests/e2e/t_certgen_smp.sh \
 	tests/e2e/t_icap_inspect.sh \
+	tests/e2e/t_icap_startup_policy.sh \
 	tests/e2e/t_inspect_squid.sh
 
 TESTS += $(E2E_TESTS)

@@ -371,3 +371,41 @@ Test(security, example_policy_evaluates)
     cr_assert_str_eq(v.message, "Executable downloads are not allowed");
     si_policy_unref(p);
 }
+
+/* Host-prefiltered rules are skipped as a block when the host is in none of their lists; the
+ * rules between them keep their place in first-match order. */
+Test(security, host_prefilter_keeps_first_match_order)
+{
+    struct si_policy *p = load(
+        "<security-policy default=\"allow\">"
+        "<rule id=\"h-a\" action=\"block\"><host>a.test</host></rule>"
+        "<rule id=\"any-x\" action=\"block\"><path glob=\"/x*\"/></rule>"
+        "<rule id=\"h-b\" action=\"redirect\" location=\"https://n.test/\"><host>.b.test</host></rule>"
+        "<rule id=\"no-host\" action=\"block\"><method>DELETE</method></rule>"
+        "</security-policy>");
+    struct si_sec_facts f = facts("GET", "c.test", "/x1", NULL);
+    struct si_sec_verdict v;
+
+    EVAL(p, SI_PHASE_REQUEST, &f, NULL, &v);
+    cr_assert_str_eq(v.rule_id, "any-x", "host in no list: the unfiltered rule still matches");
+    f.host = "www.b.test";
+    EVAL(p, SI_PHASE_REQUEST, &f, NULL, &v);
+    cr_assert_str_eq(v.rule_id, "any-x", "an earlier unfiltered rule wins over a later host rule");
+    f.path = "/y";
+    EVAL(p, SI_PHASE_REQUEST, &f, NULL, &v);
+    cr_assert_str_eq(v.rule_id, "h-b");
+    f.host = "a.test";
+    EVAL(p, SI_PHASE_REQUEST, &f, NULL, &v);
+    cr_assert_str_eq(v.rule_id, "h-a");
+    f.host = NULL;
+    f.method = "DELETE";
+    EVAL(p, SI_PHASE_REQUEST, &f, NULL, &v);
+    cr_assert_str_eq(v.rule_id, "no-host", "no host at all: host rules cannot match");
+    f.method = "GET";
+    EVAL(p, SI_PHASE_REQUEST, &f, NULL, &v);
+    cr_assert(v.is_default);
+    cr_assert(si_security_phase_has_rules(p, SI_PHASE_REQUEST));
+    cr_assert_not(si_security_phase_has_rules(p, SI_PHASE_RESPONSE));
+    cr_assert_not(si_security_phase_uses_body(p, SI_PHASE_REQUEST));
+    si_policy_unref(p);
+}
