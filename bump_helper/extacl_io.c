@@ -1,5 +1,6 @@
 /* extacl_io.c: Squid external ACL helper line protocol (see extacl_io.h). */
 #include "extacl_io.h"
+#include "helper_io.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -63,17 +64,6 @@ bool si_extacl_unescape(char *s)
     return true;
 }
 
-static bool all_digits(const char *s, size_t n)
-{
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    }
-    return true;
-}
-
 int si_extacl_parse(const char *line, size_t len, struct si_extacl_request *req, char *err,
                     size_t errsize)
 {
@@ -95,7 +85,7 @@ int si_extacl_parse(const char *line, size_t len, struct si_extacl_request *req,
     p = req->buf;
     for (tok = strtok_r(p, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
         size_t tl = strlen(tok);
-        if (!req->has_id && req->nfields == 0 && all_digits(tok, tl) && tl < sizeof(req->id)) {
+        if (!req->has_id && req->nfields == 0 && si_all_digits(tok, tl) && tl < sizeof(req->id)) {
             req->has_id = true;
             memcpy(req->id, tok, tl + 1);
             continue;

@@ -125,7 +125,7 @@ static void discard_line(struct si_helper_reader *r)
     }
 }
 
-static bool all_digits(const char *s, size_t n)
+bool si_all_digits(const char *s, size_t n)
 {
     if (n == 0)
         return false;
@@ -157,12 +157,12 @@ static bool parse_header(struct si_helper_reader *r, struct si_helper_request *r
         ntok++;
         if (i >= avail || p[i] == '\n')
             break;
-        if (ntok == 1 && !all_digits(tok[0], toklen[0]))
+        if (ntok == 1 && !si_all_digits(tok[0], toklen[0]))
             break; /* no ID: the first token is the code; the second is len */
         if (ntok < 3)
             i++;
     }
-    if (ntok > 0 && all_digits(tok[0], toklen[0]) && toklen[0] <= SI_HELPER_ID_MAX) {
+    if (ntok > 0 && si_all_digits(tok[0], toklen[0]) && toklen[0] <= SI_HELPER_ID_MAX) {
         req->has_id = true;
         memcpy(req->id, tok[0], toklen[0]);
         req->id[toklen[0]] = '\0';
@@ -188,7 +188,7 @@ static bool parse_header(struct si_helper_reader *r, struct si_helper_request *r
     }
     memcpy(req->code, tok[first], toklen[first]);
     req->code[toklen[first]] = '\0';
-    if (!all_digits(tok[first + 1], toklen[first + 1]) || toklen[first + 1] > 10) {
+    if (!si_all_digits(tok[first + 1], toklen[first + 1]) || toklen[first + 1] > 10) {
         snprintf(err, errsize, "malformed request: length is not a decimal number");
         return false;
     }

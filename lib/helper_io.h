@@ -60,6 +60,10 @@ void si_helper_request_clear(struct si_helper_request *req);
 int si_helper_reply(int fd, const struct si_helper_request *req, const char *result,
                     const char *body, size_t len);
 
+/* True when s[0..n) is a non-empty run of ASCII digits (channel IDs, lengths: the tokens of
+ * Squid's helper protocols). */
+bool si_all_digits(const char *s, size_t n);
+
 /* Writes "[ID ]BH message=\"...\"\x01"; the message is made safe (no quotes, 0x01 or LFs). */
 int si_helper_reply_bh(int fd, const struct si_helper_request *req, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
