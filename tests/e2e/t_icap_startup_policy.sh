@@ -18,8 +18,13 @@ C=(c-icap-client -i 127.0.0.1 -p "$LAB_ICAP_PORT" -s inspect)
 
 lab_assert_log "the broken policy is reported with file:line" "$SRV_LOG" \
     'cannot load the policy: requests are answered 500 .*policy\.xml:[0-9]+' 10
-out=$(timeout 20 "${C[@]}" -req http://blocked.test/ -v 2>&1)
-lab_assert_match "without a policy a request is answered 500, not allowed" 'ICAP/1.0 500' "$out"
+# c-icap closes the connection after a 500 and c-icap-client does not always print its status
+# line, so c-icap's own access log is the witness.
+timeout 20 "${C[@]}" -req http://blocked.test/ >/dev/null 2>&1
+lab_assert_log "without a policy a request is answered 500 (c-icap's access log)" \
+    "$LAB_LOGS/cicap-access.log" 'REQMOD inspect 500' 10
+lab_assert_no_log "nothing was allowed while the policy was broken" \
+    "$LAB_LOGS/cicap-access.log" 'REQMOD inspect (200|204)'
 
 cat > "$LAB_DIR/policy.new" <<'XML'
 <policy xmlns="urn:squid-inspect:policy:1">
