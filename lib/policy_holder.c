@@ -73,18 +73,13 @@ static bool same_id(const struct file_id *a, const struct file_id *b)
 /* Called with load_lock held. */
 static int load_locked(struct si_policy_holder *h, char *err, size_t errsize)
 {
-    struct si_policy *p, *old;
+    struct si_policy *p;
 
     h->seen = identify(h->path);
     p = si_policy_load(h->path, err, errsize);
     if (!p)
         return -1;
-    pthread_mutex_lock(&h->swap_lock);
-    old = h->current;
-    h->current = p;
-    h->generation++;
-    pthread_mutex_unlock(&h->swap_lock);
-    si_policy_unref(old);
+    si_policy_holder_install(h, p);
     return 0;
 }
 
