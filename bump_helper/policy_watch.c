@@ -1,4 +1,5 @@
-/* policy_watch.c: reload the policy when its file changes (see policy_watch.h). */
+/* policy_watch.c: reload the policy when its file changes (see policy_watch.h), on top of
+ * lib/policy_holder (file identity, load, keep the last good policy). */
 #include "policy_watch.h"
 
 #include <signal.h>
@@ -6,17 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "log.h"
+#include "policy_holder.h"
 
 struct bump_watch {
+    struct si_policy_holder *holder;
     char *path;
     unsigned interval;
-    struct si_policy *cur;
-    struct stat sig;      /* of the file as last loaded (or last failed) */
-    bool have_sig;
+    bool tried;              /* a first load was attempted */
     time_t last_check;
+    struct si_policy *cur;   /* the reference behind the pointer bump_watch_get() lends */
     char last_err[2048];
 };
 
@@ -31,7 +32,9 @@ struct bump_watch *bump_watch_new(const char *path, unsigned interval)
 {
     struct bump_watch *w = calloc(1, sizeof(*w));
 
-    if (!w || !(w->path = strdup(path))) {
+    if (!w || !(w->path = strdup(path)) || !(w->holder = si_policy_holder_new(path))) {
+        if (w)
+            free(w->path);
         free(w);
         return NULL;
     }
@@ -45,51 +48,41 @@ void bump_watch_free(struct bump_watch *w)
     if (!w)
         return;
     si_policy_unref(w->cur);
+    si_policy_holder_free(w->holder);
     free(w->path);
     free(w);
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
+/* Loads (forced) or reloads if the file changed, and logs the outcome once per attempt. */
+static void check(struct bump_watch *w, bool forced)
 {
-    return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
+    char err[1536] = "";
+    int rc = forced ? (si_policy_holder_load(w->holder, err, sizeof(err)) == 0 ? 1 : -1)
+                    : si_policy_holder_reload_if_changed(w->holder, err, sizeof(err));
+    struct si_policy *p;
 
-static void load(struct bump_watch *w, const struct stat *st)
-{
-    char err[1536];
-    struct si_policy *p = si_policy_load(w->path, err, sizeof(err));
-
-    w->sig = *st;
-    w->have_sig = true;
-    if (!p) {
+    if (rc < 0) {
         snprintf(w->last_err, sizeof(w->last_err), "%s", err);
         si_error("policy %s rejected, %s: %s", w->path,
                  w->cur ? "keeping the previous one" : "no policy to answer with", err);
-        return;
+    } else if (rc > 0 && (p = si_policy_holder_get(w->holder))) {
+        si_info("policy %s loaded (digest %s)%s", w->path, si_policy_digest(p),
+                w->cur ? ", replacing the previous one" : "");
+        si_policy_unref(w->cur);
+        w->cur = p;
     }
-    si_info("policy %s loaded (digest %s)%s", w->path, si_policy_digest(p),
-            w->cur ? ", replacing the previous one" : "");
-    si_policy_unref(w->cur);
-    w->cur = p;
 }
 
 struct si_policy *bump_watch_get(struct bump_watch *w, char *err, size_t errsize)
 {
     time_t now = time(NULL);
-    struct stat st;
 
-    if (reload_requested || !w->have_sig || now - w->last_check >= (time_t)w->interval) {
-        bool forced = reload_requested;
+    if (reload_requested || !w->tried || now - w->last_check >= (time_t)w->interval) {
+        bool forced = reload_requested || !w->tried;
         reload_requested = 0;
+        w->tried = true;
         w->last_check = now;
-        if (stat(w->path, &st) < 0) {
-            if (!w->cur)
-                snprintf(w->last_err, sizeof(w->last_err), "cannot read policy %s", w->path);
-        } else if (forced || !w->have_sig || !same_file(&st, &w->sig)) {
-            load(w, &st);
-        }
+        check(w, forced);
     }
     if (!w->cur)
         snprintf(err, errsize, "%s", w->last_err);

@@ -1,8 +1,8 @@
 /*
  * policy_watch.h: the policy a long-running helper answers with, reloaded when the file
- * changes. At most every `interval` seconds (and at once after bump_watch_request_reload(),
- * e.g. from SIGHUP) the file's inode, size, mtime and ctime are compared with those of the
- * loaded copy; a changed file is loaded and, if valid, replaces the current policy. An invalid
+ * changes (lib/policy_holder). At most every `interval` seconds (and at once after
+ * bump_watch_request_reload(), e.g. from SIGHUP) the file's device, inode, size and mtime are
+ * compared with those of the loaded copy; a changed file is loaded and, if valid, replaces the current policy. An invalid
  * file keeps the previous policy and logs the file:line errors once per change.
  * Lists a policy refers to are read at load time: after editing only a list, touch the policy
  * file or send SIGHUP.
