@@ -13,6 +13,8 @@ E2E_TESTS = \
 	tests/e2e/t_icap_inspect.sh \
 	tests/e2e/t_icap_startup_policy.sh \
 	tests/e2e/t_inspect_squid.sh
+# <group> conditions at ssl_bump step 2 and in ICAP (squid_conf's groups wiring).
+E2E_TESTS += tests/e2e/t_inspect_groups.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh
