@@ -5,7 +5,9 @@
 # connection is spliced by the group rule, the client sees the origin's own certificate), an
 # external ACL helper answering with si_group_= notes (127.0.0.3 is in "staff" and "auditors":
 # bumped, and the ICAP service blocks a page for auditors on the decrypted request), and a
-# client in no group (127.0.0.1: bumped, nothing blocked). Access-log lines name the rules.
+# client in no group (127.0.0.1: bumped, nothing blocked), and proxy users whose groups come
+# from the authentication helper (group=), copied onto the connection (127.0.0.4: fiona in
+# finance is spliced, bob is bumped). Access-log lines name the rules.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 [ -x "${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-bump" ] || lab_skip "inspect-bump is not installed"
@@ -48,20 +50,38 @@ while read -r client rest; do
     esac
 done
 EOF
-chmod 755 "$LAB_DIR/bin/group-yesno" "$LAB_DIR/bin/group-notes"
+# A basic-auth helper that, like some authentication helpers, returns the user's groups as
+# group= kv-pairs (fiona is in finance, bob in none; any password).
+cat > "$LAB_DIR/bin/auth-groups" <<'EOF'
+#!/bin/bash
+while read -r user pass; do
+    case $user in
+    fiona) echo "OK group=finance group=staff" ;;
+    *) echo OK ;;
+    esac
+done
+EOF
+chmod 755 "$LAB_DIR/bin/group-yesno" "$LAB_DIR/bin/group-notes" "$LAB_DIR/bin/auth-groups"
 # A second access log: what Squid sent to ICAP as X-Authenticated-Groups (%note shows the
 # adaptation_meta headers a transaction sent).
 GROUPS_LOG=$LAB_LOGS/groups-access.log
 touch "$GROUPS_LOG"
 [ -z "$LAB_SQUID_USER" ] || chown "$LAB_SQUID_USER:" "$GROUPS_LOG"
-LAB_SQUID_EXTRA="external_acl_type lab_group_yesno ttl=60 %>a $LAB_DIR/bin/group-yesno
+LAB_SQUID_EXTRA="auth_param basic program $LAB_DIR/bin/auth-groups
+acl lab_auth_src src 127.0.0.4
+acl lab_authed proxy_auth REQUIRED
+http_access deny lab_auth_src !lab_authed
+acl lab_auth_has_groups note group
+acl lab_auth_copy_groups annotate_client -m si_group_=\"%note{group}\"
+http_access deny CONNECT lab_auth_src lab_authed lab_auth_has_groups lab_auth_copy_groups !all
+external_acl_type lab_group_yesno ttl=60 %>a $LAB_DIR/bin/group-yesno
 external_acl_type lab_group_notes ttl=60 %>a $LAB_DIR/bin/group-notes
 acl lab_finance external lab_group_yesno finance
 acl lab_mark_finance annotate_client si_group_+=finance
 acl lab_groups_lookup external lab_group_notes
 http_access deny CONNECT lab_finance lab_mark_finance !all
 http_access deny lab_groups_lookup !all
-acl lab_group_src src 127.0.0.2 127.0.0.3
+acl lab_group_src src 127.0.0.2 127.0.0.3 127.0.0.4
 http_access allow lab_group_src
 logformat lab_groups %>a %rm %ru icap_groups=%note{X-Authenticated-Groups}
 access_log stdio:$GROUPS_LOG lab_groups"
@@ -69,10 +89,12 @@ lab_start_all || lab_fatal "the lab did not start"
 log=$LAB_ACCESS_LOG
 inspect_issuer=$(lab_cert_subject < "$LAB_INSPECT_CA")
 cat "$LAB_ORIGIN_ROOT" "$LAB_INSPECT_CA" > "$LAB_DIR/both-cas.pem"
-# leaf_from SRC NAME: the leaf certificate a client at SRC gets for NAME through Squid (PEM).
+# leaf_from SRC NAME [CURL-ARGS]: the leaf certificate a client at SRC gets for NAME through
+# Squid (PEM).
 leaf_from() {
-    lab_curl --interface "$1" --cacert "$LAB_DIR/both-cas.pem" -o /dev/null \
-        -w '%{certs}' "$(lab_url "$2" /page.html)" 2>/dev/null |
+    local src=$1 name=$2; shift 2
+    lab_curl --interface "$src" --cacert "$LAB_DIR/both-cas.pem" -o /dev/null "$@" \
+        -w '%{certs}' "$(lab_url "$name" /page.html)" 2>/dev/null |
         sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/{p;/-----END/q}'
 }
 
@@ -123,4 +145,17 @@ lab_assert_log "its first decrypted request sends the connection's group to ICAP
     '^127\.0\.0\.2 GET https://www\.good\.test:[0-9]+/echo icap_groups=finance$'
 lab_assert_log "... and the second request on the same connection sends it once, not twice" \
     "$GROUPS_LOG" '^127\.0\.0\.2 GET https://www\.good\.test:[0-9]+/page\.html icap_groups=finance$'
+# --- proxy users: groups from the authentication helper, copied onto the connection ---
+lab_assert_eq "fiona (finance, from the auth helper): spliced, the origin's own certificate" \
+    "$origin_fp" "$(leaf_from 127.0.0.4 good.test --proxy-user fiona:pw | lab_cert_fp)"
+lab_assert_log "access log: fiona's tunnel names rule finance-direct" "$log" \
+    ' 127\.0\.0\.4 TCP_TUNNEL/[0-9]+ [0-9]+ CONNECT good\.test:[0-9]+ fiona bump=splice .* tls=bypass:finance-direct:matched '
+code=$(lab_curl --interface 127.0.0.4 --proxy-user bob:pw -o /dev/null -w '%{http_code}' \
+    "$(lab_url good.test /page.html)")
+lab_assert_eq "bob (no group) from the same address: bumped and served (200)" 200 "$code"
+lab_assert_log "access log: bob inspected by default" "$log" \
+    ' 127\.0\.0\.4 [A-Z_]+/200 [0-9]+ GET https://good\.test:[0-9]+/page\.html bob bump=bump .* tls=inspect:default:default '
+lab_curl --interface 127.0.0.4 --proxy-user fiona:pw -o /dev/null "$(lab_url www.good.test /page.html)"
+lab_assert_log "fiona's decrypted request (another name) sends her groups to ICAP" "$GROUPS_LOG" \
+    '^127\.0\.0\.4 GET https://www\.good\.test:[0-9]+/page\.html icap_groups=finance,staff$'
 lab_done
