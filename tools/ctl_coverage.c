@@ -85,7 +85,15 @@ static void add_line(struct coverage *cv, const char *line)
     cv->parsed++;
     if (r->fail)
         count(&cv->fails, r->fail);
-    if (!strcmp(r->method, "CONNECT")) {
+    if (!strcmp(r->method, "CONNECT") && r->bump && !strcmp(r->bump, "peek") && r->fail &&
+        strstr(r->fail, "not-tls")) {
+        /* The client's bytes were not TLS: Squid never got past peeking. One CONNECT line per
+         * connection (a tunnel that followed logs its own line, method "-"). */
+        cv->conns++;
+        count(&cv->outcome, strstr(r->fail, "failed-open") ? "not TLS, tunnelled uninspected (failed open)"
+                            : strstr(r->fail, "refused")   ? "not TLS, refused"
+                                                           : "not TLS (see the tunnel's line)");
+    } else if (!strcmp(r->method, "CONNECT")) {
         /* One line per connection. A decided splice logs its step-2 line then a TCP_TUNNEL
          * line: count the first. An undecided one logs a step-2 line without tls= and then the
          * refusal (TCP_DENIED) or the tunnel (TCP_TUNNEL, failed open): count the second. */
