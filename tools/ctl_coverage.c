@@ -75,6 +75,16 @@ static const char *outcome(const struct ctl_logrec *r)
     return "inspected (bumped)";
 }
 
+/* The outcome of a connection whose bytes after CONNECT were not TLS, from its fail= word. */
+static const char *not_tls_outcome(const char *fail)
+{
+    if (strstr(fail, "failed-open"))
+        return "not TLS, tunnelled uninspected (failed open)";
+    if (strstr(fail, "refused"))
+        return "not TLS, refused";
+    return "not TLS (see the tunnel's line)";
+}
+
 static void add_line(struct coverage *cv, const char *line)
 {
     struct ctl_logrec *r = malloc(sizeof(*r));
@@ -90,9 +100,7 @@ static void add_line(struct coverage *cv, const char *line)
         /* The client's bytes were not TLS: Squid never got past peeking. One CONNECT line per
          * connection (a tunnel that followed logs its own line, method "-"). */
         cv->conns++;
-        count(&cv->outcome, strstr(r->fail, "failed-open") ? "not TLS, tunnelled uninspected (failed open)"
-                            : strstr(r->fail, "refused")   ? "not TLS, refused"
-                                                           : "not TLS (see the tunnel's line)");
+        count(&cv->outcome, not_tls_outcome(r->fail));
     } else if (!strcmp(r->method, "CONNECT")) {
         /* One line per connection. A decided splice logs its step-2 line then a TCP_TUNNEL
          * line: count the first. An undecided one logs a step-2 line without tls= and then the
