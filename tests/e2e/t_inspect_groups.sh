@@ -7,7 +7,9 @@
 # bumped, and the ICAP service blocks a page for auditors on the decrypted request), and a
 # client in no group (127.0.0.1: bumped, nothing blocked), and proxy users whose groups come
 # from the authentication helper (group=), copied onto the connection (127.0.0.4: fiona in
-# finance is spliced, bob is bumped). Access-log lines name the rules.
+# finance is spliced, bob is bumped). The wiring sits before the include line, so the
+# fragment's CONNECT check sees the groups too: a group-conditioned terminate rule refuses the
+# finance client's CONNECT with the page. Access-log lines name the rules.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 [ -x "${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-bump" ] || lab_skip "inspect-bump is not installed"
@@ -20,6 +22,7 @@ cat > "$P/policy.xml" <<'EOF'
   <objects><groups id="direct-groups" names="finance"/></objects>
   <https-inspection default="inspect">
     <rule id="kill" action="terminate"><server-name>terminate.test</server-name></rule>
+    <rule id="finance-no-wild" action="terminate"><group list="direct-groups"/><server-name>a.wild.test</server-name></rule>
     <rule id="finance-direct" action="bypass"><group list="direct-groups"/><server-name>good.test</server-name></rule>
   </https-inspection>
   <security-policy default="allow">
@@ -67,7 +70,9 @@ chmod 755 "$LAB_DIR/bin/group-yesno" "$LAB_DIR/bin/group-notes" "$LAB_DIR/bin/au
 GROUPS_LOG=$LAB_LOGS/groups-access.log
 touch "$GROUPS_LOG"
 [ -z "$LAB_SQUID_USER" ] || chown "$LAB_SQUID_USER:" "$GROUPS_LOG"
-LAB_SQUID_EXTRA="auth_param basic program $LAB_DIR/bin/auth-groups
+# The group wiring as squid-inspect.conf documents it, before the include line (so the
+# fragment's CONNECT check sees the groups too).
+LAB_SQUID_PRE="auth_param basic program $LAB_DIR/bin/auth-groups
 acl lab_auth_src src 127.0.0.4
 acl lab_authed proxy_auth REQUIRED
 http_access deny lab_auth_src !lab_authed
@@ -80,8 +85,8 @@ acl lab_finance external lab_group_yesno finance
 acl lab_mark_finance annotate_client si_group_+=finance
 acl lab_groups_lookup external lab_group_notes
 http_access deny CONNECT lab_finance lab_mark_finance !all
-http_access deny lab_groups_lookup !all
-acl lab_group_src src 127.0.0.2 127.0.0.3 127.0.0.4
+http_access deny lab_groups_lookup !all"
+LAB_SQUID_EXTRA="acl lab_group_src src 127.0.0.2 127.0.0.3 127.0.0.4
 http_access allow lab_group_src
 logformat lab_groups %>a %rm %ru icap_groups=%note{X-Authenticated-Groups}
 access_log stdio:$GROUPS_LOG lab_groups"
@@ -107,6 +112,14 @@ lab_assert_log "access log: the finance client's tunnel names rule finance-direc
     ' 127\.0\.0\.2 TCP_TUNNEL/[0-9]+ [0-9]+ CONNECT good\.test:[0-9]+ .* bump=splice .* tls=bypass:finance-direct:matched '
 lab_assert_log "cache.log: inspect-bump got the group and says why" "$LAB_CACHE_LOG" \
     'inspect-bump.*decision client=127\.0\.0\.2 user=- groups=finance server=good\.test action=bypass rule=finance-direct .*group finance in'
+
+# --- the CONNECT check sees the groups too: a group-conditioned terminate gets its page ---
+code=$(lab_curl --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$(lab_url a.wild.test /)")
+lab_assert_eq "finance client: CONNECT a.wild.test refused at http_access with the page (403)" 403 "$code"
+lab_assert_log "access log: refused by the group rule finance-no-wild at CONNECT" "$log" \
+    ' 127\.0\.0\.2 TCP_DENIED/[0-9]+ [0-9]+ CONNECT a\.wild\.test:[0-9]+ .* connect=finance-no-wild .* err=ERR_INSPECT_TERMINATE/'
+code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url a.wild.test /)")
+lab_assert_eq "a client in no group reaches a.wild.test (200)" 200 "$code"
 
 # --- 127.0.0.3, staff + auditors from helper notes: bumped; ICAP sees the same groups ---
 if leaf_from 127.0.0.3 good.test | lab_cert_issuer | grep -qxF "$inspect_issuer"; then
