@@ -407,6 +407,17 @@ Test(settings, broken_policy_at_start_falls_back_to_options)
     ocsp_settings_effective(s, "a.test", &eff, src, sizeof(src));
     cr_assert_eq(eff.mode, OCSP_MODE_HARD);
     ocsp_settings_put(h, s);
+    ocsp_settings_holder_maybe_reload(h); /* unchanged: still the options */
+    s = ocsp_settings_get(h);
+    cr_assert_null(s->policy);
+    ocsp_settings_put(h, s);
+    write_policy(path, "off"); /* fixed: the next validation uses it */
+    ocsp_settings_holder_maybe_reload(h);
+    s = ocsp_settings_get(h);
+    cr_assert_not_null(s->policy);
+    ocsp_settings_effective(s, "a.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_OFF);
+    ocsp_settings_put(h, s);
     ocsp_settings_holder_free(h);
     unlink(path);
 }
