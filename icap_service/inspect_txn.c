@@ -27,7 +27,7 @@
 #include "inspect_apply.h"
 #include "security.h"
 
-struct inspect_conf inspect_conf = {.log_allowed = true, .max_hold = 60 * 1024};
+struct inspect_conf inspect_conf = {.log_allowed = true, .max_hold_response = 60 * 1024};
 
 static atomic_ulong txn_counter;
 
@@ -111,8 +111,10 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     t->policy = policy;
     t->phase = ci_req_type(req) == ICAP_RESPMOD ? SI_PHASE_RESPONSE : SI_PHASE_REQUEST;
     t->limit = si_policy_settings(policy)->inspection_limit;
-    if (inspect_conf.max_hold && inspect_conf.max_hold < t->limit)
-        t->limit = inspect_conf.max_hold;
+    unsigned long long hold = t->phase == SI_PHASE_RESPONSE ? inspect_conf.max_hold_response
+                                                            : inspect_conf.max_hold_request;
+    if (hold && hold < t->limit)
+        t->limit = hold;
     snprintf(t->ref, sizeof(t->ref), "si-%lx-%x-%lu", (unsigned long)time(NULL),
              (unsigned)getpid(), (unsigned long)atomic_fetch_add(&txn_counter, 1) + 1);
     return t;
@@ -337,9 +339,14 @@ int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseo
             overflow(t);
         return CI_OK;
     }
-    /* streaming: hold input back only while output is flowing and the FIFO is full enough,
-     * so that every call either consumes or produces (c-icap's deadlock guard) */
-    if (produced > 0 && t->len - t->rpos >= ECHO_HIGH_WATER)
+    /* streaming: once the FIFO is full enough, take no more input while c-icap has output
+     * to send (produced now, or still pending from an earlier call): c-icap then waits until
+     * the client can take that output instead of reading more, so memory stays bounded even
+     * for a client that sends faster than it reads. Without pending output, refusing input
+     * would leave c-icap with nothing to wait for (it fails the request), so the input is
+     * taken. */
+    bool cicap_has_output = produced > 0 || t->req->remain_send_block_bytes > 0;
+    if (cicap_has_output && t->len - t->rpos >= ECHO_HIGH_WATER)
         *rlen = 0;
     else if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
         return CI_ERROR;

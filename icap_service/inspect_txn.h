@@ -19,11 +19,15 @@
 
 struct inspect_conf {
     bool log_allowed; /* one log line for allowed transactions too (default on) */
-    /* Most body bytes held back before answering (inspect.MaxHoldSize). The effective
-     * inspection limit is min(policy inspection-limit, this). Squid 5.7 stalls a transfer when an
-     * ICAP service holds its answer while more than Squid's 64 KB virgin-body buffer is
-     * pending, so the default stays below that. */
-    unsigned long long max_hold;
+    /* Most body bytes held back before answering, per direction (inspect.MaxRequestHoldSize,
+     * inspect.MaxResponseHoldSize; 0 = no cap). The effective inspection limit is
+     * min(policy inspection-limit, this). Requests: Squid feeds a held upload through its
+     * buffer without trouble (a 10 MB POST was held and blocked in the lab). Responses:
+     * Debian 12's Squid 5.7 never resumes reading from the origin once its 64 KB buffer is
+     * full while the service holds its answer, so the response default stays below that
+     * (srv_inspect.c explains). */
+    unsigned long long max_hold_request;
+    unsigned long long max_hold_response;
     const char *admin_contact; /* inspect.AdminContact, shown on block pages; NULL = not set */
 };
 extern struct inspect_conf inspect_conf;

@@ -8,13 +8,20 @@
  *   inspect.ReloadCheckInterval 2      # seconds between file-change checks, 0 = off
  *   inspect.LogAllowed on              # one log line for allowed transactions too
  *   inspect.AdminContact IT help desk, ext. 4444   # shown on the block page (rest of the line)
- *   inspect.MaxHoldSize 60K            # most body bytes held before answering (see below)
+ *   inspect.MaxRequestHoldSize 0       # most request body bytes held before answering
+ *   inspect.MaxResponseHoldSize 60K    # the same for responses (see below)
+ *   inspect.MaxHoldSize SIZE           # sets both
  *
- * Body rules need the body before the answer, so the service holds the response until it has
- * decided. Squid 5.7 (Debian 12) stalls the transfer when more than its 64 KB ICAP buffer is
- * held (reproduced in the lab: 0 bytes, then a timeout), so by default bodies larger than 60 KB
- * are not held: the policy's inspection-limit action applies and the log says "not inspected:
- * too large". Raise MaxHoldSize only for ICAP clients that tolerate it (c-icap-client does).
+ * Body rules need the body before the answer, so the service holds its answer until it has
+ * decided, up to the policy's inspection-limit. Uploads (REQMOD) are held whole through Squid
+ * 5.7 (the lab holds and blocks a 10 MB POST). Responses are not: Debian 12's Squid 5.7
+ * (5.7-2+deb12u6, its CVE-2024-25111 backport of http.cc) stops reading from the origin when its
+ * 64 KB ICAP buffer is full and waits for the store to "kick" the read, which never happens
+ * while the service holds the whole answer: the download stalls with 0 bytes until a timeout
+ * (reproduced in the lab; upstream Squid bug 5352, fixed in 2025 for v6/v7). So by default
+ * response bodies larger than 60 KB are not held: the policy's inspection-limit action applies
+ * and the log says "not inspected: too large". With a Squid that has the bug 5352 fix, or an
+ * ICAP client that tolerates it (c-icap-client does), raise MaxResponseHoldSize.
  *
  * Policy lifecycle: loaded in post_init (monitor, after setuid; with a broken file every request
  * is answered 500, so Squid's bypass= setting applies, logged by both, until the file is fixed
@@ -55,10 +62,12 @@ static int inspect_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, c
 static char *PolicyFile = NULL;
 static int ReloadCheckInterval = 2;
 static int LogAllowed = 1;
-static ci_off_t MaxHoldSize = 60 * 1024;
+#define DEFAULT_RESPONSE_HOLD (60 * 1024)
+static ci_off_t MaxRequestHoldSize = 0;
+static ci_off_t MaxResponseHoldSize = DEFAULT_RESPONSE_HOLD;
 
 /* Like ci_cfg_size_off, but 0 is a valid value (ci_cfg_size_off ignores it). */
-static int set_size(const char *directive, const char **argv, void *setdata)
+static int parse_size(const char *directive, const char **argv, ci_off_t *out)
 {
     char *end;
     long long v;
@@ -77,7 +86,24 @@ static int set_size(const char *directive, const char **argv, void *setdata)
         v *= 1024 * 1024, end++;
     if (*end)
         return 0;
-    *(ci_off_t *)setdata = (ci_off_t)v;
+    *out = (ci_off_t)v;
+    return 1;
+}
+
+static int set_size(const char *directive, const char **argv, void *setdata)
+{
+    return parse_size(directive, argv, setdata);
+}
+
+/* inspect.MaxHoldSize: both directions at once. */
+static int set_both_sizes(const char *directive, const char **argv, void *setdata)
+{
+    ci_off_t v;
+
+    (void)setdata;
+    if (!parse_size(directive, argv, &v))
+        return 0;
+    MaxRequestHoldSize = MaxResponseHoldSize = v;
     return 1;
 }
 
@@ -109,8 +135,11 @@ static struct ci_conf_entry conf_table[] = {
     {"ReloadCheckInterval", &ReloadCheckInterval, ci_cfg_set_int,
      "seconds between policy file change checks (0: only on inspect:reload)"},
     {"LogAllowed", &LogAllowed, ci_cfg_onoff, "log allowed transactions too"},
-    {"MaxHoldSize", &MaxHoldSize, set_size,
-     "most body bytes held back before answering (0: the policy's inspection-limit only)"},
+    {"MaxRequestHoldSize", &MaxRequestHoldSize, set_size,
+     "most request body bytes held back before answering (0: the policy's inspection-limit)"},
+    {"MaxResponseHoldSize", &MaxResponseHoldSize, set_size,
+     "most response body bytes held back before answering (0: the policy's inspection-limit)"},
+    {"MaxHoldSize", NULL, set_both_sizes, "sets MaxRequestHoldSize and MaxResponseHoldSize"},
     {"AdminContact", AdminContact, set_words, "who users should contact, shown on block pages"},
     {NULL, NULL, NULL, NULL}};
 
@@ -269,7 +298,8 @@ static int inspect_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     PolicyFile = NULL; /* statics survive when forceUnload=off: reset them */
     ReloadCheckInterval = 2;
     LogAllowed = 1;
-    MaxHoldSize = 60 * 1024;
+    MaxRequestHoldSize = 0;
+    MaxResponseHoldSize = DEFAULT_RESPONSE_HOLD;
     AdminContact[0] = '\0';
     ci_service_set_preview(x, 4096);
     ci_service_enable_204(x);
@@ -285,9 +315,12 @@ static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     (void)conf;
     XDATA = x;
     inspect_conf.log_allowed = LogAllowed != 0;
-    inspect_conf.max_hold = MaxHoldSize > 0 ? (unsigned long long)MaxHoldSize : 0;
-    ci_debug_printf(1, "inspect: bodies are held for inspection up to %llu bytes "
-                       "(inspect.MaxHoldSize, 0 = policy limit only)\n", inspect_conf.max_hold);
+    inspect_conf.max_hold_request = (unsigned long long)MaxRequestHoldSize;
+    inspect_conf.max_hold_response = (unsigned long long)MaxResponseHoldSize;
+    ci_debug_printf(1, "inspect: bodies are held for inspection up to %llu request bytes and "
+                       "%llu response bytes (inspect.MaxRequestHoldSize, MaxResponseHoldSize; "
+                       "0 = the policy's inspection-limit)\n",
+                    inspect_conf.max_hold_request, inspect_conf.max_hold_response);
     inspect_conf.admin_contact = AdminContact[0] ? AdminContact : NULL;
     HOLDER = si_policy_holder_new(PolicyFile ? PolicyFile : "");
     if (!HOLDER)

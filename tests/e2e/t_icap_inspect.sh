@@ -2,7 +2,8 @@
 # t_icap_inspect.sh: srv_inspect under a real c-icap, driven by c-icap-client: allow (204),
 # block page (escaped), header add/remove, safe-search query rewrite, redirect, payment cards
 # (3 blocked, 2 allowed with a monitor line), .exe by magic bytes in RESPMOD, a 50 MB body
-# streamed intact past the inspection limit, and a broken policy on reload keeping the old one.
+# streamed intact past the inspection limit, bounded streaming memory against a client that
+# does not read (tests/e2e/lib/icap_slow_reader.py), and a broken policy on reload keeping the old one.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 lab_require c-icap-client sha256sum
@@ -108,6 +109,20 @@ lab_assert_eq "50 MB body passes byte-identical" "$(sha256sum < "$D/big.bin")" "
 lab_assert_log "too-large body logged as not inspected" "$SRV_LOG" \
     'path=/big.bin rule=inspection-limit action=allowed \(not inspected\) reason="not inspected: too large'
 rm -f "$D/big.bin" "$D/big.out"
+
+# Streaming memory is bounded: a client that sends 40 MB before reading anything is stopped by
+# TCP backpressure once the service's FIFO is full, instead of the service buffering it all.
+out=$(timeout 90 "$PYTHON3" "$LAB_LIB/icap_slow_reader.py" "$LAB_ICAP_PORT" inspect 40 2>&1)
+printf '%s\n' "$out" > "$D/slow-reader.txt"
+stalled=$(sed -n 's/^stalled_at=//p' <<<"$out")
+lab_assert_match "a client that does not read is stalled (service took no more input)" '^[0-9]+$' "$stalled"
+if [[ $stalled =~ ^[0-9]+$ ]] && [ "$stalled" -lt $((16 << 20)) ]; then
+    lab_pass "it stalled after $stalled of 41943040 bytes (4 MB held + 256 KB FIFO + socket buffers)"
+else
+    lab_fail "the service kept reading while nobody read its output (stalled_at=$stalled)"
+fi
+lab_assert_match "then the whole 40 MB arrives intact" \
+    '^received=41943040 sha256=([0-9a-f]{64}) sent_sha256=\1$' "$(tail -n1 <<<"$out")"
 
 # the same decisions whatever the client allows (no preview, no 204: c-icap's other paths)
 for flags in -nopreview -no204 "-nopreview -no204"; do

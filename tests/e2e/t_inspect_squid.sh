@@ -3,9 +3,10 @@
 # block page over the bumped connection, an added header reaches the origin, a POST with three
 # card numbers is blocked and one with two passes, a .exe served as text/plain is blocked by its
 # magic bytes, a monitor rule passes and logs, response text is replaced, a keyword inside a gzip
-# body is found, a 50 MB download passes intact (logged "not inspected: too large": Squid 5.7
-# stalls when an ICAP service holds more than 64 KB, see srv_inspect.c MaxHoldSize), and a
-# broken policy on reload keeps the old one.
+# body is found, uploads are held whole up to the inspection-limit (cards after 1 MB are found;
+# 3 MB passes intact, logged "not inspected: too large"), a 50 MB download passes intact (logged
+# "not inspected: too large": responses are held only up to 60K, Debian 12's Squid 5.7 stalls
+# beyond, see srv_inspect.c), and a broken policy on reload keeps the old one.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 [ -f "${E2E_CICAPMODDIR:-/nonexistent}/srv_inspect.so" ] || lab_skip "srv_inspect.so is not staged"
@@ -58,12 +59,24 @@ lab_assert_match "the origin got the whole POST body" "length=$(wc -c < "$D/c2.t
 lab_assert_log "monitor rule passes and logs" "$SRV_LOG" \
     'method=POST host=good.test path=/post rule=default action=allowed .*monitor="would have blocked by rule watch"'
 
-head -c 1000000 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 1000000 > "$D/upload.txt"
+# Uploads are held whole up to the inspection-limit (2M here), far beyond Squid's 64 KB buffer.
+head -c 750000 /dev/urandom | base64 -w 76 > "$D/upload.txt"      # 1 MB, no digit runs
 code=$(lab_curl -o "$D/upload.out" -w '%{http_code}' --data-binary @"$D/upload.txt" "$(lab_url good.test /post)")
 lab_assert_eq "a 1 MB upload passes" 200 "$code"
-lab_assert_match "the origin got all of it" "sha256=$(sha256sum < "$D/upload.txt" | cut -d' ' -f1) length=1000000" "$(cat "$D/upload.out")"
-lab_assert_log "the upload is logged as not inspected, not as inspected" "$SRV_LOG" \
-    'REQMOD .*method=POST host=good.test path=/post rule=inspection-limit action=allowed \(not inspected\)'
+lab_assert_match "the origin got all of it" "sha256=$(sha256sum < "$D/upload.txt" | cut -d' ' -f1) length=$(wc -c < "$D/upload.txt")" "$(cat "$D/upload.out")"
+lab_assert_log "the 1 MB upload was inspected whole (rule default, not 'not inspected')" "$SRV_LOG" \
+    'REQMOD .*method=POST host=good.test path=/post rule=default action=allowed reason="no security-policy rule matched'
+{ cat "$D/upload.txt"; cat "$D/c3.txt"; } > "$D/upload-cards.txt"
+code=$(lab_curl -o /dev/null -w '%{http_code}' --data-binary @"$D/upload-cards.txt" "$(lab_url good.test /post)")
+lab_assert_eq "three card numbers after 1 MB of upload are found: blocked" 403 "$code"
+lab_assert_log "that block is logged with the cards rule" "$SRV_LOG" \
+    'REQMOD .*method=POST host=good.test path=/post rule=cards action=blocked'
+head -c 2400000 /dev/urandom | base64 -w 76 > "$D/upload3.txt"     # 3.2 MB > inspection-limit
+code=$(lab_curl -o "$D/upload3.out" -w '%{http_code}' --data-binary @"$D/upload3.txt" "$(lab_url good.test /post)")
+lab_assert_eq "a 3 MB upload (over the 2M inspection-limit) passes" 200 "$code"
+lab_assert_match "the origin got all of the 3 MB" "sha256=$(sha256sum < "$D/upload3.txt" | cut -d' ' -f1) length=$(wc -c < "$D/upload3.txt")" "$(cat "$D/upload3.out")"
+lab_assert_log "the 3 MB upload is logged as not inspected, not as inspected" "$SRV_LOG" \
+    'REQMOD .*method=POST host=good.test path=/post rule=inspection-limit action=allowed \(not inspected\) reason="not inspected: too large \(more than 2097152 bytes\)'
 
 code=$(lab_curl -o "$D/exe.out" -w '%{http_code}' "$(lab_url good.test /exe)")
 lab_assert_eq "a .exe served as text/plain is blocked (magic bytes)" 403 "$code"
