@@ -130,7 +130,8 @@ static struct entry **find(struct si_ttlmap *m, const void *key, size_t keylen, 
     for (; *pp; pp = &(*pp)->chain) {
         struct entry *e = *pp;
 
-        if (e->hash == h && e->keylen == keylen && memcmp(key_of(m, e), key, keylen) == 0)
+        if (e->hash == h && e->keylen == keylen &&
+            (keylen == 0 || memcmp(key_of(m, e), key, keylen) == 0))
             break;
     }
     return pp;
