@@ -53,13 +53,31 @@ static void hdr_add(struct txn *t, bool response, const char *name, const char *
         ci_http_request_add_header(t->req, line);
 }
 
+/* Appends s to line (capacity cap, *used bytes so far), truncating; keeps line terminated. */
+static void append(char *line, size_t cap, size_t *used, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n > cap - 1 - *used)
+        n = cap - 1 - *used;
+    memcpy(line + *used, s, n);
+    *used += n;
+    line[*used] = '\0';
+}
+
+/* Sent on every answer (Squid logs it as verdict=): plain copies, no formatting. */
 static void add_xheader(struct txn *t, const char *action)
 {
     char line[256], rule[96];
+    size_t used = 0;
 
-    snprintf(line, sizeof(line), "X-Inspect-Verdict: %s; rule=%s; ref=%s", action,
-             si_log_sanitize(rule, sizeof(rule), t->verdict.rule_id ? t->verdict.rule_id : "-"),
-             t->ref);
+    append(line, sizeof(line), &used, "X-Inspect-Verdict: ");
+    append(line, sizeof(line), &used, action);
+    append(line, sizeof(line), &used, "; rule=");
+    append(line, sizeof(line), &used,
+           si_log_sanitize(rule, sizeof(rule), t->verdict.rule_id ? t->verdict.rule_id : "-"));
+    append(line, sizeof(line), &used, "; ref=");
+    append(line, sizeof(line), &used, t->ref);
     ci_icap_add_xheader(t->req, line);
 }
 

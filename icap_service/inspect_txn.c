@@ -30,6 +30,12 @@
 struct inspect_conf inspect_conf = {.log_allowed = true, .max_hold_response = 60 * 1024};
 
 static atomic_ulong txn_counter;
+static atomic_uint child_pid;
+
+void txn_set_child_pid(unsigned pid)
+{
+    atomic_store(&child_pid, pid);
+}
 
 /* ---------------- facts ---------------- */
 
@@ -115,8 +121,10 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
                                                             : inspect_conf.max_hold_request;
     if (hold && hold < t->limit)
         t->limit = hold;
+    unsigned pid = atomic_load(&child_pid);
     snprintf(t->ref, sizeof(t->ref), "si-%lx-%x-%lu", (unsigned long)time(NULL),
-             (unsigned)getpid(), (unsigned long)atomic_fetch_add(&txn_counter, 1) + 1);
+             pid ? pid : (unsigned)getpid(),
+             (unsigned long)atomic_fetch_add(&txn_counter, 1) + 1);
     return t;
 }
 

@@ -34,6 +34,9 @@ extern struct inspect_conf inspect_conf;
 
 struct txn;
 
+/* The c-icap child's pid, for transaction references (one getpid() per child, not per
+ * request). Called when a child starts; until then txn_new asks getpid(). */
+void txn_set_child_pid(unsigned pid);
 struct txn *txn_new(ci_request_t *req, struct si_policy *policy);
 void txn_free(struct txn *t);
 int txn_preview(struct txn *t, char *data, int len);

@@ -35,6 +35,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,7 @@ static void stop_watcher(void)
 static void child_start(const char *name, int type, void *data)
 {
     (void)name, (void)type, (void)data;
+    txn_set_child_pid((unsigned)getpid());
     reload("reloaded (changed before this child started)", 1);
     if (ReloadCheckInterval <= 0)
         return;

@@ -315,8 +315,14 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
     out->action = phase == SI_PHASE_REQUEST ? p->sec_default : SI_SEC_ALLOW;
     out->rule_id = "default";
     out->is_default = true;
-    snprintf(out->reason, sizeof(out->reason), "no security-policy rule matched; default %s",
-             si_sec_action_name(out->action));
+    /* every request that matches nothing passes here: no formatting for the usual two */
+    if (out->action == SI_SEC_ALLOW || out->action == SI_SEC_BLOCK)
+        strcpy(out->reason, out->action == SI_SEC_ALLOW
+                                ? "no security-policy rule matched; default allow"
+                                : "no security-policy rule matched; default block");
+    else
+        snprintf(out->reason, sizeof(out->reason), "no security-policy rule matched; default %s",
+                 si_sec_action_name(out->action));
     return SI_SEC_DECIDED;
 }
 

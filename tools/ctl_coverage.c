@@ -75,6 +75,16 @@ static const char *outcome(const struct ctl_logrec *r)
     return "inspected (bumped)";
 }
 
+/* The outcome of a connection whose bytes after CONNECT were not TLS, from its fail= word. */
+static const char *not_tls_outcome(const char *fail)
+{
+    if (strstr(fail, "failed-open"))
+        return "not TLS, tunnelled uninspected (failed open)";
+    if (strstr(fail, "refused"))
+        return "not TLS, refused";
+    return "not TLS (see the tunnel's line)";
+}
+
 static void add_line(struct coverage *cv, const char *line)
 {
     struct ctl_logrec *r = malloc(sizeof(*r));
@@ -85,7 +95,13 @@ static void add_line(struct coverage *cv, const char *line)
     cv->parsed++;
     if (r->fail)
         count(&cv->fails, r->fail);
-    if (!strcmp(r->method, "CONNECT")) {
+    if (!strcmp(r->method, "CONNECT") && r->bump && !strcmp(r->bump, "peek") && r->fail &&
+        strstr(r->fail, "not-tls")) {
+        /* The client's bytes were not TLS: Squid never got past peeking. One CONNECT line per
+         * connection (a tunnel that followed logs its own line, method "-"). */
+        cv->conns++;
+        count(&cv->outcome, not_tls_outcome(r->fail));
+    } else if (!strcmp(r->method, "CONNECT")) {
         /* One line per connection. A decided splice logs its step-2 line then a TCP_TUNNEL
          * line: count the first. An undecided one logs a step-2 line without tls= and then the
          * refusal (TCP_DENIED) or the tunnel (TCP_TUNNEL, failed open): count the second. */

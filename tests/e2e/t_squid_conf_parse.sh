@@ -24,7 +24,7 @@ check_parse "with a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=$certg
 lab_assert_match "validator line present, ttl= and cache= before the program" \
     "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen\$" "$(cat "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "ssl_bump: peek at step 1, then the policy helper's splice/bump/terminate, else terminate" \
-    'peek inspect_step1 splice inspect_step2 inspect_decide inspect_splice bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
+    'peek inspect_step1 inspect_mark_allowed splice inspect_step2 inspect_decide inspect_splice bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
     "$(awk '$1 == "ssl_bump" {for (i = 2; i <= NF; i++) printf "%s ", $i}' "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "the policy helper: no result caching, concurrency, a queue" \
     '^external_acl_type inspect_bump ttl=0 negative_ttl=0 .*concurrency=[0-9]+ queue-size=[0-9]+ %>a %un %ssl::>sni %>rd %>rP [^ ]*/inspect-bump --policy ' \
@@ -40,6 +40,16 @@ check_parse "without a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=
 lab_assert_no_log "no validator line when VALIDATOR_PROGRAM is empty" "$LAB_SQUID_FRAGMENT" \
     '^sslcrtvalidator'
 lab_assert_no_log "no token left unrendered" "$LAB_SQUID_FRAGMENT" '@[A-Z_]+@'
+lab_assert_match "non-TLS bytes after CONNECT are refused by default, and marked for the log" \
+    '^on_unsupported_protocol respond inspect_not_tls inspect_step1 inspect_allowed inspect_mark_unsupported$' \
+    "$(cat "$LAB_SQUID_FRAGMENT")"
+
+check_parse "non-TLS bytes tunnelled" CERTGEN_PROGRAM=$certgen UNSUPPORTED_PROTOCOL=tunnel
+lab_assert_match "UNSUPPORTED_PROTOCOL=tunnel tunnels them for allowed CONNECTs only" \
+    '^on_unsupported_protocol tunnel inspect_not_tls inspect_step1 inspect_allowed inspect_mark_unsupported$' \
+    "$(cat "$LAB_SQUID_FRAGMENT")"
+lab_assert_match "Squid's tunnel requests never go to REQMOD" \
+    '^adaptation_access inspect_req deny inspect_tunnel_request$' "$(cat "$LAB_SQUID_FRAGMENT")"
 
 if lab__render NO_SUCH_KEY=1 >/dev/null 2>&1; then
     lab_fail "render-squid-conf accepted an unknown key"

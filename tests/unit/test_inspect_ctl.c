@@ -377,3 +377,20 @@ Test(policy_cmds, coverage_counts_outcomes_rules_and_failures)
     cr_assert(strstr(out, "2   5.6%  failed-open:icap-error"), "%s", out);
     free(out);
 }
+
+Test(policy_cmds, coverage_counts_connections_that_were_not_tls)
+{
+    char *out;
+    char *a[] = {"coverage", FIXTURES "/access-nontls.log", NULL};
+
+    cr_assert_eq(run_captured(ctl_coverage_main, 2, a, &out), 0);
+    cr_assert(strstr(out, "5 TLS connections, 0 requests"), "%s", out);
+    cr_assert(strstr(out, "2  40.0%  not TLS, refused\n"), "%s", out);
+    cr_assert(strstr(out, "1  20.0%  not TLS, tunnelled uninspected (failed open)\n"), "%s", out);
+    cr_assert(strstr(out, "1  20.0%  refused by http_access\n"), "%s", out);
+    cr_assert(strstr(out, "1  20.0%  inspected (bumped)\n"), "%s", out);
+    cr_assert(strstr(out, "3  37.5%  refused:not-tls\n"), "%s", out);
+    cr_assert(strstr(out, "2  25.0%  failed-open:not-tls\n"), "%s", out);
+    cr_assert(strstr(out, "1  12.5%  failed-open:unsupported-protocol\n"), "%s", out);
+    free(out);
+}
