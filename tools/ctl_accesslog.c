@@ -57,6 +57,7 @@ static void set_kv(struct ctl_logrec *r, char *tok)
         {"cert_errors", offsetof(struct ctl_logrec, cert_errors)},
         {"verdict", offsetof(struct ctl_logrec, verdict)},
         {"fail", offsetof(struct ctl_logrec, fail)},
+        {"groups", offsetof(struct ctl_logrec, groups)},
     };
 
     if (!eq)

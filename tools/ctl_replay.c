@@ -109,7 +109,7 @@ static void tallies_print(struct tallies *ts, const char *title, const char *non
 static void tls_key(const struct si_policy *p, const struct ctl_logrec *r, const struct ctl_target *t,
                     char *key, size_t keysize)
 {
-    struct si_inspect_facts f = {.client_ip = r->client, .user = r->user,
+    struct si_inspect_facts f = {.client_ip = r->client, .user = r->user, .groups = r->groups,
                                  .server_name = r->sni ? r->sni : t->host, .port = t->port};
     struct si_inspect_result res;
 
@@ -129,7 +129,8 @@ static void logged_tls_key(const struct ctl_logrec *r, char *key, size_t keysize
 static void sec_key(const struct si_policy *p, const struct ctl_logrec *r, const struct ctl_target *t,
                     char *key, size_t keysize)
 {
-    struct si_sec_facts f = {.client_ip = r->client, .user = r->user, .method = r->method,
+    struct si_sec_facts f = {.client_ip = r->client, .user = r->user, .groups = r->groups,
+                             .method = r->method,
                              .host = t->host, .path = t->path, .query = t->query,
                              .req_body_size = -1, .resp_body_size = -1};
     struct si_sec_verdict v;

@@ -404,6 +404,42 @@ Test(policy_cmds, replay_against_the_log_and_a_baseline)
     free(out);
 }
 
+/* The log's groups= field (the fragment logs %note{si_group_}) feeds replay's group rules. */
+Test(policy_cmds, replay_uses_the_logged_groups)
+{
+    static const char xml[] = "<policy xmlns=\"urn:squid-inspect:policy:1\"><https-inspection>"
+        "<rule id=\"finance-direct\" action=\"bypass\"><group names=\"finance\"/></rule>"
+        "</https-inspection></policy>\n";
+    static const char log[] =
+        "1795262340.333 0 10.0.0.1 NONE_NONE/200 0 CONNECT bank.test:443 - bump=bump"
+        " sni=\"bank.test\" tls=inspect:default:default cert_errors=\"-\" verdict=\"-\" fail=-"
+        " err=-/- cport=1 icap=\"-\" ref=sq-1-1 groups=\"staff,finance\"\n"
+        "1795262341.333 0 10.0.0.2 NONE_NONE/200 0 CONNECT bank.test:443 - bump=bump"
+        " sni=\"bank.test\" tls=inspect:default:default cert_errors=\"-\" verdict=\"-\" fail=-"
+        " err=-/- cport=2 icap=\"-\" ref=sq-1-2 groups=\"-\"\n";
+    char *dir = mkdir_tmp(), xpath[256], lpath[256], *out;
+    FILE *f;
+
+    snprintf(xpath, sizeof(xpath), "%s/groups.xml", dir);
+    snprintf(lpath, sizeof(lpath), "%s/access.log", dir);
+    cr_assert_not_null(f = fopen(xpath, "w"));
+    fputs(xml, f);
+    fclose(f);
+    cr_assert_not_null(f = fopen(lpath, "w"));
+    fputs(log, f);
+    fclose(f);
+    char *a[] = {"replay", xpath, lpath, NULL};
+    cr_assert_eq(run_captured(ctl_replay_main, 3, a, &out), 0);
+    cr_assert(strstr(out, "inspect:default -> bypass:finance-direct"),
+              "the finance client's connection would now be bypassed: %s", out);
+    cr_assert(strstr(out, "1  inspect:default"), "the client without groups stays inspected: %s",
+              out);
+    free(out);
+    unlink(xpath);
+    unlink(lpath);
+    rmdir(dir);
+}
+
 Test(policy_cmds, coverage_counts_outcomes_rules_and_failures)
 {
     char *out;
