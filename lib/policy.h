@@ -13,8 +13,9 @@
  * against the built-in copy of schema/policy.rng and checked semantically: unknown object
  * references, duplicate ids, invalid CIDRs/regexes, and unreachable rules (a rule that can never
  * match because an earlier non-monitor rule matches everything it could match) are errors.
- * Relative file names in the policy (domain lists, network lists, block-page template) are
- * resolved against the directory of the policy file.
+ * Relative file names in the policy (domain lists, network lists, category directories,
+ * block-page template) are resolved against the directory of the policy file. Of a category
+ * database (<categories dir=...>) only the categories that rules name are read.
  *
  * Ownership and lifetime: si_policy_load*() returns a policy with one reference. Every
  * si_policy_ref() needs one si_policy_unref(); the last unref frees it. Strings returned by the
@@ -55,6 +56,7 @@ const char *si_policy_source(const struct si_policy *p);
 /* Counts for `inspect-ctl validate` and logs. */
 struct si_policy_stats {
     size_t objects, domain_names, inspection_rules, validation_overrides, security_rules;
+    size_t categories, category_names; /* categories loaded (the ones rules name) and names */
 };
 void si_policy_get_stats(const struct si_policy *p, struct si_policy_stats *out);
 

@@ -338,6 +338,11 @@ void si_policy_get_stats(const struct si_policy *p, struct si_policy_stats *out)
 {
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < p->nobjs; i++) {
+        if (p->objs[i]->kind == OBJ_CATEGORY) {
+            out->categories++;
+            out->category_names += si_nameset_count(p->objs[i]->names);
+            continue;
+        }
         if (!p->objs[i]->id)
             continue;
         out->objects++;

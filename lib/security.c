@@ -206,9 +206,12 @@ static int request_match(struct eval *e, const struct sec_rule *r, char *reason,
             if (!e->union_hit)
                 return NO;
         }
-        if (!pq_names_match(&r->hosts, f->host, NULL))
+        const char *which = NULL;
+        char label[128];
+        if (!pq_names_match(&r->hosts, f->host, &which))
             return NO;
-        pq_reason_add(reason, rs, "host %s", si_log_sanitize(buf, sizeof(buf), f->host));
+        pq_reason_add(reason, rs, "host %s in %s", si_log_sanitize(buf, sizeof(buf), f->host),
+                      pq_obj_label((const struct pobj *)which, label, sizeof(label)));
     }
     if ((r->url_m || r->url_lists.n) && !url_match(e, r, reason, rs))
         return NO;
