@@ -154,8 +154,9 @@ static struct pobj *load_category(struct load_ctx *lc, int line, const struct po
     if (!(o = pl_inline_object(lc, OBJ_CATEGORY, line)))
         return NULL;
     o->src = src;
-    /* about 16 bytes a line in real lists: size the table once instead of growing it */
-    size_t expect = stat(path, &st) == 0 ? (size_t)st.st_size / 16 : 1024;
+    /* a low estimate of the line count (lines are rarely over 40 bytes): the table grows from
+     * there; an over-estimate would cost memory, every slot of a hash table gets touched */
+    size_t expect = stat(path, &st) == 0 ? (size_t)st.st_size / 40 + 16 : 1024;
     if (!(o->id = strdup(name)) || !(o->names = si_nameset_new(expect))) {
         lc_error(lc, line, "out of memory");
         return NULL;

@@ -13,7 +13,8 @@ E2E_TESTS = \
 	tests/e2e/t_icap_inspect.sh \
 	tests/e2e/t_icap_startup_policy.sh \
 	tests/e2e/t_inspect_squid.sh \
-	tests/e2e/t_inspect_nontls.sh
+	tests/e2e/t_inspect_nontls.sh \
+	tests/e2e/t_inspect_categories.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh
