@@ -10,6 +10,7 @@
 #include "inspect_txn.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,9 @@ static void copy_icap_header(ci_request_t *req, const char *name, char *out, siz
         memcpy(out, tmp, copy);
         out[copy] = '\0';
     } else {
-        snprintf(out, size, "%s", v);
+        size_t n = strnlen(v, size - 1); /* per request, several times: no formatting */
+        memcpy(out, v, n);
+        out[n] = '\0';
     }
 }
 
@@ -107,12 +110,46 @@ static void extract_facts(struct txn *t)
     }
 }
 
+/* "si-<time hex>-<pid hex>-<counter>", written by hand: this runs for every request. */
+static void format_ref(char *out, size_t size, unsigned long when, unsigned pid,
+                       unsigned long seq)
+{
+    char tmp[64], *p = tmp + sizeof(tmp);
+    static const char hex[] = "0123456789abcdef";
+
+    *--p = '\0';
+    do
+        *--p = (char)('0' + seq % 10);
+    while (seq /= 10);
+    *--p = '-';
+    do
+        *--p = hex[pid & 15];
+    while (pid >>= 4);
+    *--p = '-';
+    do
+        *--p = hex[when & 15];
+    while (when >>= 4);
+    *--p = '-', *--p = 'i', *--p = 's';
+    size_t n = (size_t)(tmp + sizeof(tmp) - 1 - p);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
 struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
 {
-    struct txn *t = calloc(1, sizeof(*t));
+    struct txn *t = malloc(sizeof(*t));
 
     if (!t)
         return NULL;
+    memset(t, 0, offsetof(struct txn, client_ip));
+    t->client_ip[0] = t->user[0] = t->groups[0] = '\0';
+    t->parts.method[0] = t->parts.host[0] = '\0';
+    t->parts.scheme = t->parts.path = t->parts.query = NULL;
+    memset(&t->verdict, 0, offsetof(struct si_sec_verdict, reason));
+    t->verdict.reason[0] = '\0';
+    t->verdict.nmonitor = 0; /* the monitor hits are read only up to nmonitor */
     t->req = req;
     t->policy = policy;
     t->phase = ci_req_type(req) == ICAP_RESPMOD ? SI_PHASE_RESPONSE : SI_PHASE_REQUEST;
@@ -122,9 +159,8 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     if (hold && hold < t->limit)
         t->limit = hold;
     unsigned pid = atomic_load(&child_pid);
-    snprintf(t->ref, sizeof(t->ref), "si-%lx-%x-%lu", (unsigned long)time(NULL),
-             pid ? pid : (unsigned)getpid(),
-             (unsigned long)atomic_fetch_add(&txn_counter, 1) + 1);
+    format_ref(t->ref, sizeof(t->ref), (unsigned long)time(NULL), pid ? pid : (unsigned)getpid(),
+               (unsigned long)atomic_fetch_add(&txn_counter, 1) + 1);
     return t;
 }
 

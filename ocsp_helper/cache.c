@@ -1,30 +1,21 @@
-/* cache.c: answers, CRLs and responder backoff (see cache.h). A small chained hash table each. */
+/* cache.c: answers, CRLs and responder backoff (see cache.h), one lib/ttlmap each. */
 #include "cache.h"
 
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NBUCKETS 1024
+#include "ttlmap.h"
+
 #define BACKOFF_FIRST 60
 #define BACKOFF_MAX 900
+/* How long a responder's failures are remembered after its backoff ends: a failure within it
+ * doubles the next backoff, a responder quiet for longer starts again from BACKOFF_FIRST. */
+#define DOWN_MEMORY BACKOFF_MAX
 
-struct entry {
-    struct entry *next;
-    unsigned char *key;
-    size_t keylen;
-    time_t until;   /* expiry (answers, crls) or end of backoff (down) */
-    time_t stamp;   /* insertion time, for eviction */
-    struct rev_answer ans;
-    X509_CRL *crl;
-    unsigned fails; /* down: consecutive failures */
-};
-
-struct table {
-    pthread_mutex_t lock;
-    struct entry *b[NBUCKETS];
-    size_t count, max;
+struct down_state {
+    unsigned fails; /* consecutive failures */
+    time_t until;   /* end of the backoff */
 };
 
 struct flight {
@@ -33,131 +24,45 @@ struct flight {
 };
 
 struct rev_cache {
-    struct table answers, crls, down;
+    struct si_ttlmap *answers, *crls, *down;
     pthread_mutex_t flock;
     pthread_cond_t fcond;
     struct flight *flights;
 };
 
-static void table_init(struct table *t, size_t max)
+static void crl_drop(void *value)
 {
-    memset(t, 0, sizeof(*t));
-    pthread_mutex_init(&t->lock, NULL);
-    t->max = max ? max : 1;
+    X509_CRL_free(*(X509_CRL **)value);
 }
 
-static void entry_free(struct entry *e)
+static int crl_hold(void *copy)
 {
-    if (!e)
-        return;
-    X509_CRL_free(e->crl);
-    free(e->key);
-    free(e);
+    return X509_CRL_up_ref(*(X509_CRL **)copy) ? 0 : -1;
 }
 
-static void table_clear(struct table *t)
-{
-    for (size_t i = 0; i < NBUCKETS; i++) {
-        while (t->b[i]) {
-            struct entry *e = t->b[i];
-
-            t->b[i] = e->next;
-            entry_free(e);
-        }
-    }
-    t->count = 0;
-    pthread_mutex_destroy(&t->lock);
-}
-
-static size_t hash(const unsigned char *k, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ k[i]) * 1099511628211ULL;
-    return (size_t)(h % NBUCKETS);
-}
-
-/* Finds key; lock held. */
-static struct entry *find(struct table *t, const unsigned char *k, size_t n)
-{
-    for (struct entry *e = t->b[hash(k, n)]; e; e = e->next) {
-        if (e->keylen == n && memcmp(e->key, k, n) == 0)
-            return e;
-    }
-    return NULL;
-}
-
-/* Removes expired entries, then (if still full) the oldest one; lock held. */
-static void evict(struct table *t, time_t now)
-{
-    struct entry **oldest = NULL;
-
-    for (size_t i = 0; i < NBUCKETS; i++) {
-        for (struct entry **pp = &t->b[i]; *pp;) {
-            if ((*pp)->until < now) {
-                struct entry *e = *pp;
-
-                *pp = e->next;
-                entry_free(e);
-                t->count--;
-                continue;
-            }
-            if (!oldest || (*pp)->stamp < (*oldest)->stamp)
-                oldest = pp;
-            pp = &(*pp)->next;
-        }
-    }
-    if (t->count >= t->max && oldest) {
-        struct entry *e = *oldest;
-
-        *oldest = e->next;
-        entry_free(e);
-        t->count--;
-    }
-}
-
-/* Finds or inserts key; lock held. NULL when out of memory. */
-static struct entry *upsert(struct table *t, const unsigned char *k, size_t n, time_t now)
-{
-    struct entry *e = find(t, k, n);
-    size_t h;
-
-    if (e)
-        return e;
-    if (t->count >= t->max)
-        evict(t, now);
-    if (!(e = calloc(1, sizeof(*e))) || !(e->key = malloc(n ? n : 1))) {
-        free(e);
-        return NULL;
-    }
-    memcpy(e->key, k, n);
-    e->keylen = n;
-    e->stamp = now;
-    h = hash(k, n);
-    e->next = t->b[h];
-    t->b[h] = e;
-    t->count++;
-    return e;
-}
+static const struct si_ttlmap_type ANSWER_TYPE = {.value_size = sizeof(struct rev_answer)};
+static const struct si_ttlmap_type CRL_TYPE = {
+    .value_size = sizeof(X509_CRL *), .drop = crl_drop, .hold = crl_hold};
+static const struct si_ttlmap_type DOWN_TYPE = {.value_size = sizeof(struct down_state)};
 
 struct rev_cache *rev_cache_new(size_t max_entries)
 {
     struct rev_cache *c = calloc(1, sizeof(*c));
+    pthread_condattr_t ca;
 
     if (!c)
         return NULL;
-    table_init(&c->answers, max_entries);
-    table_init(&c->crls, max_entries / 16 + 1);
-    table_init(&c->down, max_entries);
+    c->answers = si_ttlmap_new(max_entries, &ANSWER_TYPE);
+    c->crls = si_ttlmap_new(max_entries / 16 + 1, &CRL_TYPE);
+    c->down = si_ttlmap_new(max_entries, &DOWN_TYPE);
     pthread_mutex_init(&c->flock, NULL);
-    {
-        pthread_condattr_t ca;
-
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&c->fcond, &ca);
-        pthread_condattr_destroy(&ca);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->fcond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (!c->answers || !c->crls || !c->down) {
+        rev_cache_free(c);
+        return NULL;
     }
     return c;
 }
@@ -166,9 +71,9 @@ void rev_cache_free(struct rev_cache *c)
 {
     if (!c)
         return;
-    table_clear(&c->answers);
-    table_clear(&c->crls);
-    table_clear(&c->down);
+    si_ttlmap_free(c->answers);
+    si_ttlmap_free(c->crls);
+    si_ttlmap_free(c->down);
     while (c->flights) {
         struct flight *f = c->flights;
 
@@ -184,119 +89,70 @@ void rev_cache_free(struct rev_cache *c)
 bool rev_cache_answer_get(struct rev_cache *c, const unsigned char *key, size_t keylen, time_t now,
                           struct rev_answer *out)
 {
-    struct entry *e;
-    bool hit = false;
-
-    pthread_mutex_lock(&c->answers.lock);
-    e = find(&c->answers, key, keylen);
-    if (e && e->until >= now) {
-        *out = e->ans;
-        hit = true;
-    }
-    pthread_mutex_unlock(&c->answers.lock);
-    return hit;
+    return si_ttlmap_get(c->answers, key, keylen, now, out);
 }
 
 void rev_cache_answer_put(struct rev_cache *c, const unsigned char *key, size_t keylen,
                           const struct rev_answer *ans)
 {
-    time_t now = time(NULL);
-    struct entry *e;
+    struct rev_answer copy = *ans;
 
-    if (ans->cache_until <= now)
-        return;
-    pthread_mutex_lock(&c->answers.lock);
-    if ((e = upsert(&c->answers, key, keylen, now))) {
-        e->ans = *ans;
-        e->until = ans->cache_until;
-        e->stamp = now;
-    }
-    pthread_mutex_unlock(&c->answers.lock);
+    if (ans->cache_until > time(NULL))
+        si_ttlmap_put(c->answers, key, keylen, &copy, ans->cache_until);
 }
 
 X509_CRL *rev_cache_crl_get(struct rev_cache *c, const char *url, time_t now)
 {
-    struct entry *e;
     X509_CRL *crl = NULL;
 
-    pthread_mutex_lock(&c->crls.lock);
-    e = find(&c->crls, (const unsigned char *)url, strlen(url));
-    if (e && e->until >= now && e->crl && X509_CRL_up_ref(e->crl))
-        crl = e->crl;
-    pthread_mutex_unlock(&c->crls.lock);
-    return crl;
+    return si_ttlmap_get(c->crls, url, strlen(url), now, &crl) ? crl : NULL;
 }
 
 void rev_cache_crl_put(struct rev_cache *c, const char *url, X509_CRL *crl, time_t until)
 {
-    time_t now = time(NULL);
-    struct entry *e;
-
-    if (until <= now || !X509_CRL_up_ref(crl))
-        return;
-    pthread_mutex_lock(&c->crls.lock);
-    if ((e = upsert(&c->crls, (const unsigned char *)url, strlen(url), now))) {
-        X509_CRL_free(e->crl);
-        e->crl = crl;
-        e->until = until;
-        e->stamp = now;
-    } else {
-        X509_CRL_free(crl);
-    }
-    pthread_mutex_unlock(&c->crls.lock);
+    if (until > time(NULL) && X509_CRL_up_ref(crl))
+        si_ttlmap_put(c->crls, url, strlen(url), &crl, until);
 }
 
 bool rev_cache_down(struct rev_cache *c, const char *name, time_t now, time_t *until)
 {
-    struct entry *e;
-    bool down = false;
+    struct down_state d;
 
-    pthread_mutex_lock(&c->down.lock);
-    e = find(&c->down, (const unsigned char *)name, strlen(name));
-    if (e && e->fails > 0 && e->until > now) {
-        down = true;
-        if (until)
-            *until = e->until;
-    }
-    pthread_mutex_unlock(&c->down.lock);
-    return down;
+    if (!si_ttlmap_get(c->down, name, strlen(name), now, &d) || d.fails == 0 || d.until <= now)
+        return false;
+    if (until)
+        *until = d.until;
+    return true;
+}
+
+/* A failure: starts or extends name's backoff; runs under the map's lock. */
+static enum si_ttlmap_verdict note_failure(void *value, bool found, time_t *expires, void *arg)
+{
+    struct down_state *d = value;
+    time_t now = *(const time_t *)arg;
+    unsigned backoff = BACKOFF_FIRST;
+
+    (void)found;
+    if (d->fails == 0 || d->until <= now) /* concurrent failures count once */
+        d->fails++;
+    for (unsigned i = 1; i < d->fails && backoff < BACKOFF_MAX; i++)
+        backoff *= 2;
+    d->until = now + (backoff > BACKOFF_MAX ? BACKOFF_MAX : backoff);
+    *expires = d->until + DOWN_MEMORY;
+    return SI_TTLMAP_STORE;
 }
 
 void rev_cache_note(struct rev_cache *c, const char *name, bool ok, time_t now)
 {
-    struct entry *e;
-
-    pthread_mutex_lock(&c->down.lock);
-    if (ok) {
-        if ((e = find(&c->down, (const unsigned char *)name, strlen(name)))) {
-            e->fails = 0;
-            e->until = 0;
-        }
-    } else if ((e = upsert(&c->down, (const unsigned char *)name, strlen(name), now))) {
-        unsigned backoff;
-
-        if (e->fails == 0 || e->until <= now) /* concurrent failures count once */
-            e->fails++;
-        backoff = BACKOFF_FIRST;
-        for (unsigned i = 1; i < e->fails && backoff < BACKOFF_MAX; i++)
-            backoff *= 2;
-        e->until = now + (backoff > BACKOFF_MAX ? BACKOFF_MAX : backoff);
-        e->stamp = now;
-    }
-    pthread_mutex_unlock(&c->down.lock);
+    if (ok)
+        si_ttlmap_remove(c->down, name, strlen(name));
+    else
+        si_ttlmap_update(c->down, name, strlen(name), now, note_failure, &now);
 }
 
 size_t rev_cache_count(struct rev_cache *c)
 {
-    size_t n;
-
-    pthread_mutex_lock(&c->answers.lock);
-    n = c->answers.count;
-    pthread_mutex_unlock(&c->answers.lock);
-    pthread_mutex_lock(&c->crls.lock);
-    n += c->crls.count;
-    pthread_mutex_unlock(&c->crls.lock);
-    return n;
+    return si_ttlmap_count(c->answers) + si_ttlmap_count(c->crls);
 }
 
 static struct flight **flight_find(struct rev_cache *c, const char *key)

@@ -6,6 +6,7 @@
  * - crls: parsed CRLs by URL, until their nextUpdate (or a short TTL); each hit is re-judged.
  * - down: failing responders/CRL servers ("host:port" or URL) with a backoff that doubles from
  *   60 s up to 15 min, so a dead responder costs its timeout once, not on every connection.
+ *   Failures are forgotten 15 min after the backoff ends, or at the first success.
  *
  * Ownership: lookups copy answers out; cache_crl_get returns a new reference (X509_CRL_free it).
  * Thread-safety: all functions may be called from any thread (one mutex per cache).
@@ -23,7 +24,8 @@
 
 struct rev_cache;
 
-/* max_entries bounds each of the three tables (expired entries go first, then the oldest). */
+/* max_entries bounds the answer and backoff tables, max_entries / 16 + 1 the CRL table; a full
+ * table drops its least recently used entry (lib/ttlmap). */
 struct rev_cache *rev_cache_new(size_t max_entries);
 void rev_cache_free(struct rev_cache *c);
 

@@ -1,30 +1,26 @@
-/* chain_cache.c: verified chains by PEM digest (see chain_cache.h). */
+/* chain_cache.c: verified chains by PEM digest (see chain_cache.h), on lib/ttlmap. */
 #include "chain_cache.h"
 
-#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
 #include "ocsp_verify.h"
-
-#define NBUCKETS 512
-
-struct centry {
-    struct centry *next;
-    unsigned char key[32];
-    time_t until, stamp;
-    struct chain_hit hit;
-};
+#include "ttlmap.h"
 
 struct chain_cache {
-    pthread_mutex_t lock;
-    struct centry *b[NBUCKETS];
-    size_t count, max;
+    struct si_ttlmap *map; /* key: 32-byte digest; value: struct chain_hit */
     unsigned ttl_s;
     EVP_MD *sha256;
 };
+
+static void hit_drop(void *value);
+static int hit_hold(void *copy);
+
+static const struct si_ttlmap_type HIT_TYPE = {
+    .value_size = sizeof(struct chain_hit), .drop = hit_drop, .hold = hit_hold};
 
 struct chain_cache *chain_cache_new(size_t max_entries, unsigned ttl_s)
 {
@@ -32,10 +28,12 @@ struct chain_cache *chain_cache_new(size_t max_entries, unsigned ttl_s)
 
     if (!c)
         return NULL;
-    pthread_mutex_init(&c->lock, NULL);
-    c->max = max_entries ? max_entries : 1;
     c->ttl_s = ttl_s;
     c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); /* fetched once: no per-call lookups */
+    if (!(c->map = si_ttlmap_new(max_entries, &HIT_TYPE))) {
+        chain_cache_free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -48,26 +46,12 @@ void chain_hit_clear(struct chain_hit *hit)
     memset(hit, 0, sizeof(*hit));
 }
 
-static void entry_free(struct centry *e)
-{
-    chain_hit_clear(&e->hit);
-    free(e);
-}
-
 void chain_cache_free(struct chain_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < NBUCKETS; i++) {
-        while (c->b[i]) {
-            struct centry *e = c->b[i];
-
-            c->b[i] = e->next;
-            entry_free(e);
-        }
-    }
+    si_ttlmap_free(c->map);
     EVP_MD_free(c->sha256);
-    pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
@@ -91,6 +75,19 @@ fail:
     return -1;
 }
 
+static void hit_drop(void *value)
+{
+    chain_hit_clear(value);
+}
+
+/* get: the copy the map made becomes the caller's own references (cleared on failure). */
+static int hit_hold(void *copy)
+{
+    struct chain_hit stored = *(struct chain_hit *)copy;
+
+    return share(&stored, copy);
+}
+
 void chain_cache_key(struct chain_cache *c, const struct si_crtvd_request *req,
                      unsigned char key[32])
 {
@@ -108,57 +105,10 @@ void chain_cache_key(struct chain_cache *c, const struct si_crtvd_request *req,
     EVP_MD_CTX_free(md);
 }
 
-static size_t bucket(const unsigned char key[32])
-{
-    size_t h;
-
-    memcpy(&h, key, sizeof(h));
-    return h % NBUCKETS;
-}
-
 int chain_cache_get(struct chain_cache *c, const unsigned char key[32], time_t now,
                     struct chain_hit *hit)
 {
-    int found = 0;
-
-    pthread_mutex_lock(&c->lock);
-    for (struct centry *e = c->b[bucket(key)]; e; e = e->next) {
-        if (memcmp(e->key, key, 32) == 0 && e->until >= now) {
-            found = share(&e->hit, hit) == 0;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&c->lock);
-    return found;
-}
-
-/* Drops expired entries, then the oldest if still full; lock held. */
-static void evict(struct chain_cache *c, time_t now)
-{
-    struct centry **oldest = NULL;
-
-    for (size_t i = 0; i < NBUCKETS; i++) {
-        for (struct centry **pp = &c->b[i]; *pp;) {
-            if ((*pp)->until < now) {
-                struct centry *e = *pp;
-
-                *pp = e->next;
-                entry_free(e);
-                c->count--;
-                continue;
-            }
-            if (!oldest || (*pp)->stamp < (*oldest)->stamp)
-                oldest = pp;
-            pp = &(*pp)->next;
-        }
-    }
-    if (c->count >= c->max && oldest) {
-        struct centry *e = *oldest;
-
-        *oldest = e->next;
-        entry_free(e);
-        c->count--;
-    }
+    return si_ttlmap_get(c->map, key, 32, now, hit) ? 1 : 0;
 }
 
 /* Earliest notAfter of the verified chain, or 0. */
@@ -175,43 +125,42 @@ static time_t earliest_expiry(STACK_OF(X509) *chain)
     return t;
 }
 
+struct store_arg {
+    struct chain_hit *hit; /* references for the map; taken when stored */
+    time_t until;
+    bool taken;
+    struct chain_hit replaced; /* released by the caller, outside the map's lock */
+};
+
+/* Stores a new entry, or upgrades a parsed-only one to a verified chain; under the map's lock. */
+static enum si_ttlmap_verdict store_hit(void *value, bool found, time_t *expires, void *arg)
+{
+    struct chain_hit *cur = value;
+    struct store_arg *a = arg;
+
+    if (found && (cur->chain || !a->hit->chain)) /* a concurrent miss stored it first */
+        return SI_TTLMAP_STORE;
+    if (found)
+        a->replaced = *cur;
+    *cur = *a->hit;
+    *expires = a->until;
+    a->taken = true;
+    return SI_TTLMAP_STORE;
+}
+
 void chain_cache_put(struct chain_cache *c, const unsigned char key[32], const struct chain_hit *hit,
                      time_t now)
 {
-    struct centry *e = calloc(1, sizeof(*e));
+    struct chain_hit mine;
+    struct store_arg a = {.hit = &mine, .until = now + (time_t)c->ttl_s};
     time_t exp = hit->chain ? earliest_expiry(hit->chain) : 0;
-    size_t b = bucket(key);
 
-    if (!e || share(hit, &e->hit) < 0) {
-        free(e);
+    if (share(hit, &mine) < 0)
         return;
-    }
-    memcpy(e->key, key, 32);
-    e->stamp = now;
-    e->until = now + (time_t)c->ttl_s;
-    if (exp && exp < e->until)
-        e->until = exp;
-    pthread_mutex_lock(&c->lock);
-    for (struct centry **pp = &c->b[b]; *pp; pp = &(*pp)->next) {
-        struct centry *old = *pp;
-
-        if (memcmp(old->key, key, 32) != 0)
-            continue;
-        if (old->hit.chain || !e->hit.chain) { /* a concurrent miss stored it first */
-            pthread_mutex_unlock(&c->lock);
-            entry_free(e);
-            return;
-        }
-        e->next = old->next; /* a verified chain replaces a parsed-only entry */
-        *pp = e;
-        pthread_mutex_unlock(&c->lock);
-        entry_free(old);
-        return;
-    }
-    if (c->count >= c->max)
-        evict(c, now);
-    e->next = c->b[b];
-    c->b[b] = e;
-    c->count++;
-    pthread_mutex_unlock(&c->lock);
+    if (exp && exp < a.until)
+        a.until = exp;
+    si_ttlmap_update(c->map, key, 32, now, store_hit, &a);
+    chain_hit_clear(&a.replaced);
+    if (!a.taken)
+        chain_hit_clear(&mine);
 }

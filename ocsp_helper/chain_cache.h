@@ -6,6 +6,7 @@
  * parsed certificates, the verified chain and the store it verified against are kept for a few
  * minutes (never past the earliest notAfter in the chain). Failed verifications are not cached;
  * an entry may hold parsed certificates only (chain NULL) until a verification fills it in.
+ * At most max_entries chains are kept (lib/ttlmap: the least recently used goes first).
  *
  * Ownership: get/put take and hand out their own references (X509_up_ref, X509_STORE_up_ref);
  * the caller frees what it gets with chain_hit_clear.

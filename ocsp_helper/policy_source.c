@@ -5,16 +5,6 @@
 
 #include "policy.h"
 
-void *ocsp_policy_source_load(const char *path, char *err, size_t errsize)
-{
-    return si_policy_load(path, err, errsize);
-}
-
-void ocsp_policy_source_unref(void *policy)
-{
-    si_policy_unref(policy);
-}
-
 void ocsp_policy_source_apply(void *policy, const char *host, struct ocsp_settings *eff,
                               char *source, size_t size)
 {

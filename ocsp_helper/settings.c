@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "log.h"
+#include "policy_holder.h"
 #include "policy_source.h"
 
 void ocsp_settings_defaults(struct ocsp_settings *s)
@@ -174,7 +173,8 @@ void ocsp_settings_effective(const struct ocsp_settings *s, const char *host,
         snprintf(source, size, "override for %.100s", host);
 }
 
-/* ---- the holder: refcounted snapshots ---- */
+/* ---- the holder: refcounted snapshots of the command-line settings plus the current policy,
+ * which lib/policy_holder loads, checks for changes and keeps when a new file is broken ---- */
 
 struct snapshot {
     struct ocsp_settings s; /* first member: the public pointer is the snapshot's address */
@@ -182,41 +182,42 @@ struct snapshot {
 };
 
 struct ocsp_settings_holder {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* guards cur and the snapshots' refs */
     struct snapshot *cur;
     struct ocsp_settings cli;
+    struct si_policy_holder *policy; /* NULL without a policy file */
     char *policy_path;
-    struct timespec mtime;
-    off_t size;
 };
 
 static void snapshot_unref(struct snapshot *snap)
 {
     if (snap && --snap->refs == 0) {
-        ocsp_policy_source_unref(snap->s.policy);
+        si_policy_unref(snap->s.policy);
         ocsp_settings_clear(&snap->s);
         free(snap);
     }
 }
 
-/* Copies cli's scalars and overrides into a fresh snapshot. */
-static struct snapshot *snapshot_from(const struct ocsp_settings *src)
+/* A fresh snapshot: cli's scalars and overrides, and policy p (its reference is taken over). */
+static struct snapshot *snapshot_new(const struct ocsp_settings *cli, struct si_policy *p)
 {
     struct snapshot *snap = calloc(1, sizeof(*snap));
     char err[64];
 
-    if (!snap)
+    if (!snap) {
+        si_policy_unref(p);
         return NULL;
-    snap->s = *src;
+    }
+    snap->s = *cli;
     snap->s.overrides = NULL;
     snap->s.noverrides = 0;
-    snap->s.policy = NULL;
+    snap->s.policy = p;
     snap->refs = 1;
-    for (size_t i = 0; i < src->noverrides; i++) {
+    for (size_t i = 0; i < cli->noverrides; i++) {
         char spec[512];
 
-        snprintf(spec, sizeof(spec), "%s=%s", src->overrides[i].server_name,
-                 ocsp_mode_name(src->overrides[i].mode));
+        snprintf(spec, sizeof(spec), "%s=%s", cli->overrides[i].server_name,
+                 ocsp_mode_name(cli->overrides[i].mode));
         if (ocsp_settings_add_override(&snap->s, spec, err, sizeof(err)) < 0) {
             snapshot_unref(snap);
             return NULL;
@@ -225,25 +226,31 @@ static struct snapshot *snapshot_from(const struct ocsp_settings *src)
     return snap;
 }
 
-/* Loads the policy file into a new snapshot; NULL with err on failure. */
-static struct snapshot *load_policy(struct ocsp_settings_holder *h, char *err, size_t errsize)
+/* Makes the policy holder's current policy the settings' one, unless it already is. */
+static void install_current(struct ocsp_settings_holder *h)
 {
-    struct snapshot *snap = snapshot_from(&h->cli);
-    struct stat st;
+    struct snapshot *old = NULL, *snap;
+    struct si_policy *p;
+    struct ocsp_settings eff;
+    char src[128];
 
-    if (!snap) {
-        snprintf(err, errsize, "out of memory");
-        return NULL;
+    pthread_mutex_lock(&h->lock); /* held across get and swap: the newest policy wins */
+    p = si_policy_holder_get(h->policy);
+    if (p == h->cur->s.policy) {
+        si_policy_unref(p);
+    } else if ((snap = snapshot_new(&h->cli, p))) {
+        old = h->cur;
+        h->cur = snap;
+    } else {
+        si_error("policy %s loaded but not applied (out of memory)", h->policy_path);
     }
-    if (stat(h->policy_path, &st) == 0) {
-        h->mtime = st.st_mtim;
-        h->size = st.st_size;
+    if (old) {
+        ocsp_settings_effective(&h->cur->s, NULL, &eff, src, sizeof(src));
+        si_info("policy %s reloaded: revocation=%s ocsp-timeout=%ums crl=%s", h->policy_path,
+                ocsp_mode_name(eff.mode), eff.ocsp_timeout_ms, ocsp_crl_name(eff.crl));
+        snapshot_unref(old);
     }
-    if (!(snap->s.policy = ocsp_policy_source_load(h->policy_path, err, errsize))) {
-        snapshot_unref(snap);
-        return NULL;
-    }
-    return snap;
+    pthread_mutex_unlock(&h->lock);
 }
 
 struct ocsp_settings_holder *ocsp_settings_holder_new(const struct ocsp_settings *cli,
@@ -251,26 +258,30 @@ struct ocsp_settings_holder *ocsp_settings_holder_new(const struct ocsp_settings
                                                       size_t errsize)
 {
     struct ocsp_settings_holder *h = calloc(1, sizeof(*h));
+    struct si_policy *p = NULL;
 
-    if (!h) {
-        snprintf(err, errsize, "out of memory");
-        return NULL;
-    }
+    if (!h)
+        goto oom;
     pthread_mutex_init(&h->lock, NULL);
     h->cli = *cli; /* scalars only are read from it; overrides stay owned by the caller */
-    if (policy_path && (h->policy_path = strdup(policy_path)) &&
-        !(h->cur = load_policy(h, err, errsize)))
-        /* Exiting would make Squid stop ("helpers crashing too rapidly"): run on the
-         * command-line settings and load the file as soon as it changes. */
-        si_error("policy %s not loaded, using the command-line settings until it is fixed: %s",
-                 policy_path, err);
-    if (!h->cur && !(h->cur = snapshot_from(cli)))
-        snprintf(err, errsize, "out of memory");
-    if (!h->cur) {
-        ocsp_settings_holder_free(h);
-        return NULL;
+    if (policy_path) {
+        if (!(h->policy_path = strdup(policy_path)) ||
+            !(h->policy = si_policy_holder_new(policy_path)))
+            goto oom;
+        if (si_policy_holder_load(h->policy, err, errsize) < 0)
+            /* Exiting would make Squid stop ("helpers crashing too rapidly"): run on the
+             * command-line settings and load the file as soon as it changes. */
+            si_error("policy %s not loaded, using the command-line settings until it is fixed: %s",
+                     policy_path, err);
+        p = si_policy_holder_get(h->policy);
     }
+    if (!(h->cur = snapshot_new(cli, p)))
+        goto oom;
     return h;
+oom:
+    snprintf(err, errsize, "out of memory");
+    ocsp_settings_holder_free(h);
+    return NULL;
 }
 
 void ocsp_settings_holder_free(struct ocsp_settings_holder *h)
@@ -278,48 +289,24 @@ void ocsp_settings_holder_free(struct ocsp_settings_holder *h)
     if (!h)
         return;
     snapshot_unref(h->cur);
+    si_policy_holder_free(h->policy);
     free(h->policy_path);
     pthread_mutex_destroy(&h->lock);
     free(h);
 }
 
-/* True when the file looks different from the last load; called with the lock held. */
-static bool policy_changed(struct ocsp_settings_holder *h)
-{
-    struct stat st;
-
-    if (stat(h->policy_path, &st) < 0)
-        return false; /* a missing file keeps the current settings */
-    return st.st_mtim.tv_sec != h->mtime.tv_sec || st.st_mtim.tv_nsec != h->mtime.tv_nsec ||
-           st.st_size != h->size;
-}
-
 void ocsp_settings_holder_maybe_reload(struct ocsp_settings_holder *h)
 {
     char err[512];
+    int rc;
 
-    if (!h->policy_path)
+    if (!h->policy)
         return;
-    pthread_mutex_lock(&h->lock);
-    if (policy_changed(h)) {
-        struct snapshot *snap = load_policy(h, err, sizeof(err));
-
-        if (snap) {
-            struct ocsp_settings eff;
-            char src[128];
-
-            snapshot_unref(h->cur);
-            h->cur = snap;
-            ocsp_settings_effective(&snap->s, NULL, &eff, src, sizeof(src));
-            si_info("policy %s reloaded: revocation=%s ocsp-timeout=%ums crl=%s",
-                    h->policy_path, ocsp_mode_name(eff.mode), eff.ocsp_timeout_ms,
-                    ocsp_crl_name(eff.crl));
-        } else {
-            si_error("policy %s not reloaded, keeping the previous settings: %s", h->policy_path,
-                     err);
-        }
-    }
-    pthread_mutex_unlock(&h->lock);
+    rc = si_policy_holder_reload_if_changed(h->policy, err, sizeof(err));
+    if (rc < 0)
+        si_error("policy %s not reloaded, keeping the previous settings: %s", h->policy_path, err);
+    else if (rc > 0)
+        install_current(h);
 }
 
 const struct ocsp_settings *ocsp_settings_get(struct ocsp_settings_holder *h)

@@ -75,9 +75,10 @@ void ocsp_settings_effective(const struct ocsp_settings *s, const char *host,
 
 /*
  * The live settings: the command-line ones, or those read from a policy file (when policy_path is
- * set). A reload is attempted when the file's mtime or size changes; an invalid file keeps the
- * previous settings and is logged. A policy that cannot be loaded at start-up is logged and the
- * command-line settings are used until the file changes.
+ * set) through lib/policy_holder. A reload is attempted when the file's identity (device, inode,
+ * size, mtime) changes; an invalid file keeps the previous settings and is logged. A policy that
+ * cannot be loaded at start-up is logged and the command-line settings are used until the file
+ * changes.
  */
 struct ocsp_settings_holder;
 

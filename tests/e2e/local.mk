@@ -44,7 +44,7 @@ CLEANFILES += tests/e2e/_stage.stamp
 
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/README \
 	tests/e2e/lib/lab.sh tests/e2e/lib/lab-services.sh tests/e2e/lib/lab-client.sh \
-	tests/e2e/lib/mkpki.sh tests/e2e/lib/origin.py tests/e2e/lib/ocspd.py \
+	tests/e2e/lib/mkpki.sh tests/e2e/lib/pki.sh tests/e2e/lib/origin.py tests/e2e/lib/ocspd.py \
 	tests/e2e/lib/faultd.py tests/e2e/lib/certgen-checks.sh tests/e2e/lib/icap_slow_reader.py
 
 # Other folders may hook clean-local the same way (prerequisite only, no recipe).

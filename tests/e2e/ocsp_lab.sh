@@ -11,21 +11,14 @@
 # ocsp_add_leaf NAME EXT SAN [revoke]
 ocsp_add_leaf() {
     local name=$1 ext=$2 san=$3 p=$LAB_PKI
-    (cd "$p" && export SAN=$san CADIR=int &&
-        "$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "leaf/$name.key" &&
-        "$OPENSSL" req -new -key "leaf/$name.key" -subj "/CN=${san#*:}" -out "leaf/$name.csr" &&
-        "$OPENSSL" ca -batch -notext -config pki.cnf -extensions "$ext" -cert int/ca.crt \
-            -keyfile int/ca.key -in "leaf/$name.csr" -out "leaf/$name.crt" &&
+    (cd "$p" && . "$LAB_LIB/pki.sh" &&
+        pki_issue int "leaf/$name" "$ext" "$san" "/CN=${san#*:}" &&
         cat "leaf/$name.crt" int/ca.crt > "leaf/$name.chain.pem" &&
         echo "${san#*:} $name" >> origin.map) >> "$LAB_LOGS/mkpki.log" 2>&1 ||
         { lab_log "cannot issue $name"; return 1; }
     [ "${4:-}" = revoke ] || return 0
-    (cd "$p" && export SAN=DNS:unused CADIR=int &&
-        "$OPENSSL" ca -config pki.cnf -revoke "leaf/$name.crt" -crl_reason keyCompromise \
-            -cert int/ca.crt -keyfile int/ca.key &&
-        "$OPENSSL" ca -config pki.cnf -gencrl -cert int/ca.crt -keyfile int/ca.key \
-            -out int/ca.crl.pem &&
-        "$OPENSSL" crl -in int/ca.crl.pem -outform DER -out www/int.crl) >> "$LAB_LOGS/mkpki.log" 2>&1 ||
+    (cd "$p" && . "$LAB_LIB/pki.sh" && pki_revoke int "leaf/$name.crt" &&
+        pki_crl int int/ca.crl.pem www/int.crl) >> "$LAB_LOGS/mkpki.log" 2>&1 ||
         { lab_log "cannot revoke $name"; return 1; }
 }
 

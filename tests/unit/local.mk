@@ -8,3 +8,10 @@ tests_unit_test_helper_io_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_helper_io_LDADD = $(UNIT_LDADD)
 
 TESTS += tests/unit/test_helper_io
+
+check_PROGRAMS += tests/unit/test_ttlmap
+tests_unit_test_ttlmap_SOURCES = tests/unit/test_ttlmap.c
+tests_unit_test_ttlmap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ttlmap_LDADD = $(UNIT_LDADD) -lpthread
+
+TESTS += tests/unit/test_ttlmap

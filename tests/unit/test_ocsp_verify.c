@@ -299,6 +299,9 @@ Test(rev_cache, answers_expire_and_backoff_doubles)
     cr_assert_eq(until, now + 61 + 120);
     rev_cache_note(c, "h:80", true, now + 62);
     cr_assert_not(rev_cache_down(c, "h:80", now + 62, NULL));
+    rev_cache_note(c, "h:80", false, now + 70); /* a success reset the count */
+    cr_assert(rev_cache_down(c, "h:80", now + 70, &until));
+    cr_assert_eq(until, now + 70 + 60);
     rev_cache_free(c);
 }
 
@@ -404,6 +407,17 @@ Test(settings, broken_policy_at_start_falls_back_to_options)
     ocsp_settings_effective(s, "a.test", &eff, src, sizeof(src));
     cr_assert_eq(eff.mode, OCSP_MODE_HARD);
     ocsp_settings_put(h, s);
+    ocsp_settings_holder_maybe_reload(h); /* unchanged: still the options */
+    s = ocsp_settings_get(h);
+    cr_assert_null(s->policy);
+    ocsp_settings_put(h, s);
+    write_policy(path, "off"); /* fixed: the next validation uses it */
+    ocsp_settings_holder_maybe_reload(h);
+    s = ocsp_settings_get(h);
+    cr_assert_not_null(s->policy);
+    ocsp_settings_effective(s, "a.test", &eff, src, sizeof(src));
+    cr_assert_eq(eff.mode, OCSP_MODE_OFF);
+    ocsp_settings_put(h, s);
     ocsp_settings_holder_free(h);
     unlink(path);
 }
@@ -436,6 +450,9 @@ Test(chain_cache, parsed_only_entry_is_upgraded_by_a_verified_chain, .init = fix
     cr_assert_eq(got.store, store);
     chain_hit_clear(&got);
     cr_assert_eq(chain_cache_get(c, key, time(NULL) + 301, &got), 0, "expired after the TTL");
+    chain_cache_put(c, key, &hit, time(NULL) + 301); /* the expired entry does not block it */
+    cr_assert_eq(chain_cache_get(c, key, time(NULL) + 302, &got), 1, "stored again");
+    chain_hit_clear(&got);
     req.nerrors = 1; /* Squid reported errors: another key */
     {
         unsigned char key2[32];

@@ -19,105 +19,31 @@ set -euo pipefail
 [ $# -eq 4 ] || { echo "usage: $0 DIR OCSP_PORT CRL_PORT DEAD_PORT" >&2; exit 2; }
 D=$1 OCSP_PORT=$2 CRL_PORT=$3 DEAD_PORT=$4
 OPENSSL=${OPENSSL:-openssl}
+. "$(cd "$(dirname "$0")" && pwd)/pki.sh"
 mkdir -p "$D" && cd "$D"
 umask 022
 AIA_OCSP="OCSP;URI:http://127.0.0.1:$OCSP_PORT/"
 CA_ISSUERS="caIssuers;URI:http://127.0.0.1:$CRL_PORT/int.der"
-CRLDP="URI:http://127.0.0.1:$CRL_PORT/int.crl"
-cat > pki.cnf <<CNF
-[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir              = \$ENV::CADIR
-database         = \$dir/index.txt
-new_certs_dir    = \$dir/newcerts
-serial           = \$dir/serial
-crlnumber        = \$dir/crlnumber
-default_md       = sha256
-default_days     = 90
-default_crl_days = 7
-policy           = policy_any
-unique_subject   = no
-copy_extensions  = none
-[ policy_any ]
-commonName = supplied
-[ v3_root ]
-basicConstraints       = critical,CA:TRUE
-keyUsage               = critical,keyCertSign,cRLSign
-subjectKeyIdentifier   = hash
-[ v3_int ]
-basicConstraints       = critical,CA:TRUE,pathlen:0
-keyUsage               = critical,keyCertSign,cRLSign
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-crlDistributionPoints  = URI:http://127.0.0.1:$CRL_PORT/root.crl
-[ v3_leaf ]
-basicConstraints       = critical,CA:FALSE
-keyUsage               = critical,digitalSignature
-extendedKeyUsage       = serverAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = \$ENV::SAN
-authorityInfoAccess    = $AIA_OCSP,$CA_ISSUERS
-crlDistributionPoints  = $CRLDP
-[ v3_leaf_crlonly ]
-basicConstraints       = critical,CA:FALSE
-keyUsage               = critical,digitalSignature
-extendedKeyUsage       = serverAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = \$ENV::SAN
-crlDistributionPoints  = $CRLDP
-[ v3_leaf_deadocsp ]
-basicConstraints       = critical,CA:FALSE
-keyUsage               = critical,digitalSignature
-extendedKeyUsage       = serverAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = \$ENV::SAN
-authorityInfoAccess    = OCSP;URI:http://127.0.0.1:$DEAD_PORT/,$CA_ISSUERS
-crlDistributionPoints  = $CRLDP
-[ v3_leaf_plain ]
-basicConstraints       = critical,CA:FALSE
-keyUsage               = critical,digitalSignature
-extendedKeyUsage       = serverAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = \$ENV::SAN
-[ v3_ocsp ]
-basicConstraints       = critical,CA:FALSE
-keyUsage               = critical,digitalSignature
-extendedKeyUsage       = critical,OCSPSigning
-noCheck                = ignored
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
+CRLDP="crlDistributionPoints  = URI:http://127.0.0.1:$CRL_PORT/int.crl"
+pki_cnf 90 "crlDistributionPoints  = URI:http://127.0.0.1:$CRL_PORT/root.crl"
+pki_leaf_ext v3_leaf "authorityInfoAccess    = $AIA_OCSP,$CA_ISSUERS" "$CRLDP"
+pki_leaf_ext v3_leaf_crlonly "$CRLDP"
+pki_leaf_ext v3_leaf_deadocsp \
+    "authorityInfoAccess    = OCSP;URI:http://127.0.0.1:$DEAD_PORT/,$CA_ISSUERS" "$CRLDP"
+pki_leaf_ext v3_leaf_plain
+cat >> pki.cnf <<'CNF'
 [ v3_inspect ]
 basicConstraints       = critical,CA:TRUE
 keyUsage               = critical,keyCertSign,cRLSign,digitalSignature
 subjectKeyIdentifier   = hash
 CNF
-export SAN=DNS:unused            # every "openssl ca" expands \$ENV::SAN, even when unused
-key() { (umask 077; "$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null); }
-newca() { mkdir -p "$1/newcerts"; : > "$1/index.txt"; echo 1000 > "$1/crlnumber"
-          "$OPENSSL" rand -hex 16 > "$1/serial"; key "$1/ca.key"; }
-selfsign() { # DIR SUBJECT
-    CADIR=$1 "$OPENSSL" req -new -x509 -config pki.cnf -extensions v3_root -key "$1/ca.key" \
-        -days 3650 -subj "$2" -out "$1/ca.crt"; }
 # issue CADIR NAME EXT SAN [extra openssl ca args]: leaf/NAME.{key,crt}
 issue() { local cadir=$1 name=$2 ext=$3 san=$4; shift 4
-    key "leaf/$name.key"
-    "$OPENSSL" req -new -key "leaf/$name.key" -subj "/CN=${san#*:}" -out "leaf/$name.csr"
-    SAN=$san CADIR=$cadir "$OPENSSL" ca -batch -notext -config pki.cnf -extensions "$ext" \
-        -cert "$cadir/ca.crt" -keyfile "$cadir/ca.key" -in "leaf/$name.csr" \
-        -out "leaf/$name.crt" "$@" 2>/dev/null
-    rm -f "leaf/$name.csr"; }
+    pki_issue "$cadir" "leaf/$name" "$ext" "$san" "/CN=${san#*:}" "$@"; }
 mkdir -p leaf www ocsp inspect
-newca root; selfsign root "/O=squid-inspect lab/CN=Lab Origin Root CA"
-newca int
-"$OPENSSL" req -new -key int/ca.key -subj "/O=squid-inspect lab/CN=Lab Origin Intermediate CA" -out int/ca.csr
-CADIR=root "$OPENSSL" ca -batch -notext -config pki.cnf -extensions v3_int -days 1825 \
-    -cert root/ca.crt -keyfile root/ca.key -in int/ca.csr -out int/ca.crt 2>/dev/null
-newca untrusted; selfsign untrusted "/O=squid-inspect lab/CN=Lab Untrusted Root CA"
+pki_newca root; pki_selfsign root "/O=squid-inspect lab/CN=Lab Origin Root CA"
+pki_intermediate root int "/O=squid-inspect lab/CN=Lab Origin Intermediate CA" -days 1825
+pki_newca untrusted; pki_selfsign untrusted "/O=squid-inspect lab/CN=Lab Untrusted Root CA"
 
 issue int good       v3_leaf          "DNS:good.test,DNS:www.good.test"
 issue int bypass     v3_leaf          "DNS:bypass.test"
@@ -130,26 +56,19 @@ issue int wild       v3_leaf          "DNS:*.wild.test"
 issue int ip         v3_leaf          "IP:127.0.0.1"
 issue int aia        v3_leaf          "DNS:aia.test"
 issue untrusted untrusted v3_leaf_plain "DNS:untrusted.test"
-key leaf/selfsigned.key
+pki_key leaf/selfsigned.key
 "$OPENSSL" req -new -x509 -key leaf/selfsigned.key -days 90 -subj "/CN=selfsigned.test" \
     -addext "subjectAltName=DNS:selfsigned.test" -addext "basicConstraints=critical,CA:FALSE" \
     -addext "extendedKeyUsage=serverAuth" -out leaf/selfsigned.crt
 
 # OCSP signer (delegated responder certificate, issued by the intermediate).
-key ocsp/ocsp.key
-"$OPENSSL" req -new -key ocsp/ocsp.key -subj "/CN=Lab OCSP Responder" -out ocsp/ocsp.csr
-CADIR=int "$OPENSSL" ca -batch -notext -config pki.cnf -extensions v3_ocsp \
-    -cert int/ca.crt -keyfile int/ca.key -in ocsp/ocsp.csr -out ocsp/ocsp.crt 2>/dev/null
-rm -f ocsp/ocsp.csr int/ca.csr
+pki_issue int ocsp/ocsp v3_ocsp DNS:unused "/CN=Lab OCSP Responder"
 
 # revoked.test: revoked in the intermediate's index.txt (OCSP) and in its CRL.
-CADIR=int "$OPENSSL" ca -config pki.cnf -revoke leaf/revoked.crt -crl_reason keyCompromise \
-    -cert int/ca.crt -keyfile int/ca.key 2>/dev/null
-CADIR=int  "$OPENSSL" ca -config pki.cnf -gencrl -cert int/ca.crt  -keyfile int/ca.key  -out int/ca.crl.pem 2>/dev/null
-CADIR=root "$OPENSSL" ca -config pki.cnf -gencrl -cert root/ca.crt -keyfile root/ca.key -out root/ca.crl.pem 2>/dev/null
-"$OPENSSL" crl  -in int/ca.crl.pem  -outform DER -out www/int.crl
-"$OPENSSL" crl  -in root/ca.crl.pem -outform DER -out www/root.crl
-"$OPENSSL" x509 -in int/ca.crt      -outform DER -out www/int.der
+pki_revoke int leaf/revoked.crt
+pki_crl int int/ca.crl.pem www/int.crl
+pki_crl root root/ca.crl.pem www/root.crl
+"$OPENSSL" x509 -in int/ca.crt -outform DER -out www/int.der
 cat int/ca.crt root/ca.crt > chain.pem
 
 # What the origin sends: leaf + intermediate; aia.test sends its leaf alone (the client must
@@ -160,7 +79,7 @@ cat leaf/untrusted.crt untrusted/ca.crt > leaf/untrusted.chain.pem
 cp leaf/selfsigned.crt leaf/selfsigned.chain.pem
 
 # Demo inspection CA: what Squid forges with and what clients are told to trust.
-key inspect/ca.key
+pki_key inspect/ca.key
 CADIR=inspect "$OPENSSL" req -new -x509 -config pki.cnf -extensions v3_inspect -key inspect/ca.key -days 365 \
     -subj "/O=squid-inspect lab/CN=Lab Inspection CA" -out inspect/ca.pem 2>/dev/null
 chmod 600 inspect/ca.key
