@@ -53,6 +53,14 @@ const char *si_policy_digest(const struct si_policy *p);
 /* The file name the policy was loaded from (or the name given to si_policy_load_mem). */
 const char *si_policy_source(const struct si_policy *p);
 
+/*
+ * The files the policy read besides itself (domain and network lists, category files, the
+ * block-page template): a signature of their identities (path, device, inode, size, mtime) as
+ * they were when read (live = false) or as they are now (live = true, one stat() a file). The
+ * two differ once one of them has changed since the load; policy_holder.h reloads then.
+ */
+unsigned long long si_policy_inputs_signature(const struct si_policy *p, bool live);
+
 /* Counts for `inspect-ctl validate` and logs. */
 struct si_policy_stats {
     size_t objects, domain_names, inspection_rules, validation_overrides, security_rules;

@@ -161,6 +161,7 @@ static struct pobj *load_category(struct load_ctx *lc, int line, const struct po
         lc_error(lc, line, "out of memory");
         return NULL;
     }
+    pl_input_add(lc->p, path);
     if (si_nameset_load_domains_file(o->names, path, ferr, sizeof(ferr)) < 0) {
         lc_error(lc, line, "category '%s' of categories '%s': %s", name, src->id, ferr);
         return NULL;

@@ -177,6 +177,11 @@ struct si_policy {
     size_t nsec_unfiltered;
     /* Per phase (enum si_sec_phase): any rule at all, any rule using or changing the body. */
     bool sec_phase_rules[2], sec_phase_body[2];
+    /* Files read besides the policy (lists, categories, template) and the signature of their
+     * identities taken just before each was read (si_policy_inputs_signature). */
+    char **inputs;
+    size_t ninputs;
+    unsigned long long inputs_sig;
 };
 
 /* ---- shared by the load modules ---- */
@@ -207,6 +212,8 @@ int pl_refs_add(struct refs *r, struct pobj *o);
 int pl_names_inline(struct load_ctx *lc, int line, const char *text, enum pobj_kind kind,
                     struct refs *out);
 char *pl_path_resolve(const struct si_policy *p, const char *file);
+/* policy_load.c: records that the load reads path now (call just before reading it). */
+void pl_input_add(struct si_policy *p, const char *path);
 const char *pl_kind_name(enum pobj_kind k); /* "network" ... "categories" "category" */
 /* policy_categories.c: a <categories> source (checks its dir and files; loads nothing), and
  * the category="names" attribute of a server-name/host condition: resolves each name, loads

@@ -143,6 +143,8 @@ int pl_compile_settings(struct load_ctx *lc, xmlNodePtr sec)
             p->settings.block_template = p->block_template;
             free(t);
             free(p->block_html);
+            if (p->block_template)
+                pl_input_add(p, p->block_template);
             p->block_html = p->block_template ? read_template(p->block_template) : NULL;
             if (!p->block_html)
                 rc = lc_error(lc, pl_line(n), "block-page: cannot read template '%s' (a text "
@@ -255,6 +257,8 @@ static int compile_network(struct load_ctx *lc, xmlNodePtr n, struct pobj *o)
             rc = lc_error(lc, o->line, "network '%s': '%s' is not an address or CIDR", o->id, bad);
     } else if (file) {
         char *path = pl_path_resolve(lc->p, file);
+        if (path)
+            pl_input_add(lc->p, path);
         if (!path || si_cidr_list_load_file(&o->cidrs, path, ferr, sizeof(ferr)) < 0)
             rc = lc_error(lc, o->line, "network '%s': %s", o->id, path ? ferr : "out of memory");
         free(path);
@@ -271,6 +275,8 @@ static int compile_names(struct load_ctx *lc, xmlNodePtr n, struct pobj *o)
 
     if (file) {
         char *path = pl_path_resolve(lc->p, file);
+        if (path)
+            pl_input_add(lc->p, path);
         if (!(o->names = si_nameset_new(1024)) || !path ||
             si_nameset_load_file(o->names, path, ferr, sizeof(ferr)) < 0)
             rc = lc_error(lc, o->line, "%s '%s': %s", pl_kind_name(o->kind), o->id,

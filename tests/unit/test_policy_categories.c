@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "policy_fixture.h"
+#include "policy_holder.h"
 #include "policy_trace.h"
 #include "security.h"
 
@@ -324,4 +325,45 @@ Test(categories, security_host_category_reason)
     si_security_evaluate(p, SI_PHASE_REQUEST, &f, NULL, &v);
     cr_assert(v.is_default);
     si_policy_unref(p);
+}
+
+Test(categories, holder_reloads_when_a_category_file_changes)
+{
+    char policy[128], dom[128], xml[512];
+    struct si_policy *p;
+
+    snprintf(policy, sizeof(policy), "%s/policy.xml", tree);
+    snprintf(dom, sizeof(dom), "%s/gambling/domains", tree);
+    snprintf(xml, sizeof(xml), NS_OPEN "<objects><categories id=\"t\" dir=\".\"/></objects>"
+             "<https-inspection><rule id=\"g\" action=\"bypass\"><server-name "
+             "category=\"gambling\"/></rule></https-inspection></policy>\n");
+    write_file(policy, xml);
+    struct si_policy_holder *h = si_policy_holder_new(policy);
+    cr_assert_eq(si_policy_holder_load(h, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(si_policy_holder_reload_if_changed(h, err, sizeof(err)), 0, "nothing changed");
+    p = si_policy_holder_get(h);
+    cr_assert(decide(p, "poker.test").is_default);
+    cr_assert_eq(si_policy_inputs_signature(p, true), si_policy_inputs_signature(p, false));
+    si_policy_unref(p);
+
+    write_file(dom, "casino.test\npoker.test\n"); /* the database is updated in place */
+    cr_assert_eq(si_policy_holder_reload_if_changed(h, err, sizeof(err)), 1, "%s", err);
+    p = si_policy_holder_get(h);
+    cr_assert_str_eq(decide(p, "www.poker.test").rule_id, "g", "the new name is in force");
+    si_policy_unref(p);
+    cr_assert_eq(si_policy_holder_reload_if_changed(h, err, sizeof(err)), 0);
+
+    write_file(dom, "casino.test\nbad name\n"); /* a broken update: reported once, old kept */
+    cr_assert_eq(si_policy_holder_reload_if_changed(h, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "/gambling/domains:2: not a valid name"), "%s", err);
+    cr_assert_eq(si_policy_holder_reload_if_changed(h, err, sizeof(err)), 0, "reported once");
+    p = si_policy_holder_get(h);
+    cr_assert_str_eq(decide(p, "poker.test").rule_id, "g", "the previous policy stays");
+    si_policy_unref(p);
+    write_file(dom, "casino.test\n"); /* fixed: picked up */
+    cr_assert_eq(si_policy_holder_reload_if_changed(h, err, sizeof(err)), 1, "%s", err);
+    p = si_policy_holder_get(h);
+    cr_assert(decide(p, "poker.test").is_default);
+    si_policy_unref(p);
+    si_policy_holder_free(h);
 }
