@@ -4,7 +4,8 @@
 # certificate forged, ICAP never sees it), subdomains included; a site in an unreferenced
 # category is inspected; a security rule on category "gambling" blocks an inspected site and
 # c-icap's log names the category; `inspect-ctl explain` names the category; a policy edit
-# naming one more category is picked up without restarting Squid.
+# naming one more category, and an update of a category's domains file, are picked up without
+# restarting Squid.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 [ -x "${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-bump" ] || lab_skip "inspect-bump is not installed"
@@ -91,5 +92,17 @@ fp=$(lab_cert_fp < <(lab_proxy_cert good.test))
 lab_assert_eq "after the edit good.test (category news) is spliced" "$(origin_fp good.test)" "$fp"
 lab_assert_log "access log: good.test spliced by rule no-banking" "$log" \
     'CONNECT good\.test:[0-9]+ .* bump=splice sni="good\.test" tls=bypass:no-banking:matched '
+
+# --- the database itself is updated (as rsync does: new file, rename), the policy untouched ---
+printf 'wild.test\n' > "$P/ut1/bank/domains.tmp" && chmod 644 "$P/ut1/bank/domains.tmp" &&
+    mv "$P/ut1/bank/domains.tmp" "$P/ut1/bank/domains"
+sleep 2
+if lab_proxy_cert bypass.test | is_bumped; then
+    lab_pass "bypass.test, removed from category bank, is inspected (no policy edit, no restart)"
+else
+    lab_fail "the category update was not picked up"
+fi
+lab_assert_log "access log: bypass.test now inspected by default" "$log" \
+    'sni="bypass\.test" tls=inspect:default:default'
 lab_assert_eq "Squid was not restarted" "$squid_pid" "$(cat "$LAB_RUN/squid.pid" 2>/dev/null)"
 lab_done
