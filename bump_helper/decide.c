@@ -1,5 +1,6 @@
 /* decide.c: one ssl_bump step-2 request -> inspection decision -> reply notes (decide.h). */
 #include "decide.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,18 +40,30 @@ static void copy_token(char *dst, size_t dstsize, const char *src)
     dst[i] = '\0';
 }
 
+void bump_request_extras(const struct si_extacl_request *req, const char **groups,
+                         const char **data)
+{
+    *groups = *data = NULL;
+    if (req->nfields >= BF_COUNT + 2) {
+        *groups = req->field[BF_GROUPS];
+        *data = req->field[BF_GROUPS + 1];
+    } else if (req->nfields == BF_COUNT + 1) {
+        *data = req->field[BF_COUNT];
+    }
+}
+
 int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,
                 struct bump_decision *d, char *err, size_t errsize)
 {
-    const char *sni, *host;
+    const char *sni, *host, *groups, *data;
     struct si_inspect_facts facts = {0};
     struct si_inspect_result res;
     int port;
 
     memset(d, 0, sizeof(*d));
     if (req->nfields < BF_COUNT) {
-        snprintf(err, errsize, "request has %zu fields, expected %d (%%>a %%un %%ssl::>sni %%>rd "
-                 "%%>rP)", req->nfields, BF_COUNT);
+        snprintf(err, errsize, "request has %zu fields, expected at least %d (%%>a %%un "
+                 "%%ssl::>sni %%>rd %%>rP [%%note{GROUPS}])", req->nfields, BF_COUNT);
         return -1;
     }
     port = parse_port(req->field[BF_PORT]);
@@ -62,18 +75,20 @@ int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,
     host = req->field[BF_HOST];
     facts.client_ip = req->field[BF_CLIENT];
     facts.user = req->field[BF_USER];
+    bump_request_extras(req, &groups, &data);
+    facts.groups = groups;
     facts.server_name = sni ? sni : host;
     facts.port = port;
     snprintf(d->client, sizeof(d->client), "%s", facts.client_ip ? facts.client_ip : "-");
     snprintf(d->user, sizeof(d->user), "%s", facts.user ? facts.user : "-");
     snprintf(d->server, sizeof(d->server), "%s", facts.server_name ? facts.server_name : "-");
+    si_log_sanitize(d->groups, sizeof(d->groups), groups ? groups : "-");
     si_policy_inspection_decide(p, &facts, &res);
     d->action = res.action;
     copy_token(d->rule, sizeof(d->rule), res.rule_id ? res.rule_id : "default");
     snprintf(d->code, sizeof(d->code), "%s", res.is_default ? "default" : "matched");
     snprintf(d->reason, sizeof(d->reason), "%s", res.reason);
-    d->connect_mode = req->nfields > BF_COUNT && req->field[BF_COUNT] &&
-                      strcmp(req->field[BF_COUNT], "connect") == 0;
+    d->connect_mode = data && strcmp(data, "connect") == 0;
     if (res.action == SI_INSPECT_BYPASS && res.verify_name && !d->connect_mode) {
         d->need_probe = true;
         snprintf(d->probe_name, sizeof(d->probe_name), "%s", facts.server_name ? facts.server_name : "");

@@ -3,6 +3,11 @@
  * decision (policy.h) and the reply Squid logs. Request fields, in the order the
  * external_acl_type FORMAT of squid_conf/ sends them:
  *   %>a %un %ssl::>sni %>rd %>rP     client address, user, SNI, CONNECT host, CONNECT port
+ *   %note{si_group_}                 the user's groups: the values of one transaction
+ *                                    annotation, joined by commas by Squid ("-": none)
+ *   (%DATA)                          the ACL's arguments, which Squid always appends ("-": none)
+ * Squid always appends %DATA, so a request has 7 fields with the groups field and 6 without
+ * (the older 5-code FORMAT): both are accepted. 5 fields (no %DATA) are accepted too.
  *
  * Reply notes (external ACL key=value pairs):
  *   clt_conn_tag=ACTION:RULE:CODE  copied by Squid onto the client connection, hence onto every
@@ -36,10 +41,12 @@
 #include "probe.h"
 
 enum bump_field { BF_CLIENT = 0, BF_USER, BF_SNI, BF_HOST, BF_PORT, BF_COUNT };
+#define BF_GROUPS BF_COUNT /* present when the request has BF_COUNT + 2 fields or more */
 
 struct bump_decision {
     enum si_inspect_action action;
     char client[64], user[128], server[256]; /* for the decision log line ("-" when unknown) */
+    char groups[256];         /* the groups as received, for the log line (cut; "-": none) */
     char rule[128];
     char code[32];
     char reason[SI_POLICY_REASON_MAX + 160];
@@ -49,6 +56,10 @@ struct bump_decision {
     char probe_host[256];     /* where Squid will connect (CONNECT host) */
     int probe_port;
 };
+
+/* The groups and %DATA fields of a request (NULL when absent or "-"); see the field list. */
+void bump_request_extras(const struct si_extacl_request *req, const char **groups,
+                         const char **data);
 
 /* Fills *d from the request. Returns 0, or -1 when the request lacks what is needed (err). */
 int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,

@@ -174,15 +174,20 @@ int si_extacl_read(struct si_extacl_reader *r, struct si_extacl_request *req, ch
 int si_extacl_reply(int fd, const struct si_extacl_request *req, const char *result,
                     const char *kv)
 {
+    return si_extacl_reply_to(fd, req && req->has_id, req ? req->id : "", result, kv);
+}
+
+int si_extacl_reply_to(int fd, bool has_id, const char *id, const char *result, const char *kv)
+{
     char line[SI_EXTACL_LINE_MAX];
-    int n = snprintf(line, sizeof(line), "%s%s%s%s%s\n", req && req->has_id ? req->id : "",
-                     req && req->has_id ? " " : "", result, kv && *kv ? " " : "", kv ? kv : "");
+    int n = snprintf(line, sizeof(line), "%s%s%s%s%s\n", has_id ? id : "", has_id ? " " : "",
+                     result, kv && *kv ? " " : "", kv ? kv : "");
     size_t off = 0, len;
     int rc = 0;
 
     if (n < 0 || (size_t)n >= sizeof(line)) { /* never truncate a reply mid-token */
         n = snprintf(line, sizeof(line), "%s%sBH message=\"reply too long\"\n",
-                     req && req->has_id ? req->id : "", req && req->has_id ? " " : "");
+                     has_id ? id : "", has_id ? " " : "");
     }
     len = (size_t)n;
     pthread_mutex_lock(&reply_lock);

@@ -20,7 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SI_EXTACL_LINE_MAX 8192
+/* Long enough for a user in a thousand groups (the groups field, decide.h). */
+#define SI_EXTACL_LINE_MAX 32768
 #define SI_EXTACL_FIELDS_MAX 16
 
 struct si_extacl_request {
@@ -54,6 +55,8 @@ bool si_extacl_unescape(char *s);
  */
 int si_extacl_reply(int fd, const struct si_extacl_request *req, const char *result,
                     const char *kv);
+/* The same for a request known only by its channel ID (id is used when has_id). */
+int si_extacl_reply_to(int fd, bool has_id, const char *id, const char *result, const char *kv);
 
 /* Appends ` key="value"` to dst (size dstsize), quoting per Squid's rules (\" and \\), with
  * control characters replaced by '?'. Returns false when it did not fit (dst unchanged). */

@@ -3,7 +3,9 @@
  * bump or terminate) from the <https-inspection> rules of the squid-inspect XML policy.
  *
  *   external_acl_type inspect_bump ttl=0 negative_ttl=0 concurrency=N ... \
- *       %>a %un %ssl::>sni %>rd %>rP inspect-bump --policy /etc/squid-inspect/policy.xml
+ *       %>a %un %ssl::>sni %>rd %>rP %note{si_group_} \
+ *       inspect-bump --policy /etc/squid-inspect/policy.xml
+ * (the groups field is optional: decide.h lists the fields).
  *
  * The main thread reads requests and answers those it can decide at once. Bypass rules with
  * verify-name="true" need a TLS probe of the server (probe.h): with concurrency those go to a
@@ -27,8 +29,11 @@
 
 #define QUEUE_MAX 1024
 
+/* A queued probe: the decision and the channel ID to answer on (not the whole request, whose
+ * line buffer is large). */
 struct job {
-    struct si_extacl_request req; /* only has_id/id are used */
+    bool has_id;
+    char id[sizeof(((struct si_extacl_request *)0)->id)];
     struct bump_decision d;
 };
 
@@ -51,20 +56,23 @@ static struct {
     bool quiet;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
-static void answer(const struct si_extacl_request *req, const struct bump_decision *d)
+/* Answers the request on channel (has_id, id) with decision d, and logs the decision. */
+static void answer(bool has_id, const char *id, const struct bump_decision *d)
 {
     char kv[SI_EXTACL_LINE_MAX / 2];
 
     bump_format_reply(d, kv, sizeof(kv));
-    if (si_extacl_reply(STDOUT_FILENO, req, "OK", kv) < 0)
+    if (si_extacl_reply_to(STDOUT_FILENO, has_id, id, "OK", kv) < 0)
         si_error("cannot write reply to Squid: %s", strerror(errno));
     if (!pool.quiet)
-        si_info("decision%s client=%s user=%s server=%s action=%s rule=%s code=%s reason=\"%s\"",
-                d->connect_mode ? " (CONNECT check)" : "", d->client, d->user, d->server,
-                si_inspect_action_name(d->action), d->rule, d->code, d->reason);
+        si_info("decision%s client=%s user=%s groups=%s server=%s action=%s rule=%s code=%s "
+                "reason=\"%s\"", d->connect_mode ? " (CONNECT check)" : "", d->client, d->user,
+                d->groups, d->server, si_inspect_action_name(d->action), d->rule, d->code,
+                d->reason);
 }
 
-static void probe_and_answer(const struct si_extacl_request *req, struct bump_decision *d)
+/* Probes, then answers on the channel (has_id, id) of the request. */
+static void probe_and_answer(bool has_id, const char *id, struct bump_decision *d)
 {
     char detail[160];
     bool cached;
@@ -74,7 +82,7 @@ static void probe_and_answer(const struct si_extacl_request *req, struct bump_de
     if (cached)
         snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " (cached)");
     bump_apply_probe(d, st, detail, pool.on_mismatch);
-    answer(req, d);
+    answer(has_id, id, d);
 }
 
 static void *worker(void *arg)
@@ -93,7 +101,7 @@ static void *worker(void *arg)
         pool.head = (pool.head + 1) % QUEUE_MAX;
         pool.count--;
         pthread_mutex_unlock(&pool.lock);
-        probe_and_answer(&j->req, &j->d);
+        probe_and_answer(j->has_id, j->id, &j->d);
         free(j);
     }
 }
@@ -106,8 +114,8 @@ static bool enqueue(const struct si_extacl_request *req, const struct bump_decis
 
     if (!j)
         return false;
-    j->req.has_id = req->has_id;
-    memcpy(j->req.id, req->id, sizeof(j->req.id));
+    j->has_id = req->has_id;
+    memcpy(j->id, req->id, sizeof(j->id));
     j->d = *d;
     pthread_mutex_lock(&pool.lock);
     if (pool.count < pool.max) {
@@ -139,12 +147,12 @@ static void handle(struct bump_watch *w, const struct si_extacl_request *req, bo
         return;
     }
     if (!d.need_probe) {
-        answer(req, &d);
+        answer(req->has_id, req->id, &d);
     } else if (!threaded || !req->has_id) {
-        probe_and_answer(req, &d);
+        probe_and_answer(req->has_id, req->id, &d);
     } else if (!enqueue(req, &d)) {
         bump_apply_probe(&d, SI_PROBE_FAILED, "probe queue full", pool.on_mismatch);
-        answer(req, &d);
+        answer(req->has_id, req->id, &d);
     }
 }
 
@@ -154,7 +162,7 @@ static const char usage[] =
     "                    [--probe-ttl S] [--probe-fail-ttl S] [--probe-threads N]\n"
     "                    [--check-interval S] [--quiet] [--debug]\n"
     "Squid external ACL helper: ssl_bump decisions from the <https-inspection> policy.\n"
-    "Request fields: %>a %un %ssl::>sni %>rd %>rP (see squid_conf/squid-inspect.conf).\n";
+    "Request fields: %>a %un %ssl::>sni %>rd %>rP [%note{GROUPS}] (see squid-inspect.conf).\n";
 
 static unsigned uarg(const char *s, unsigned max)
 {
@@ -267,7 +275,7 @@ int main(int argc, char **argv)
             struct bump_decision d;
             if (p && bump_decide(p, req, &d, err, sizeof(err)) == 0 && d.need_probe) {
                 bump_apply_probe(&d, SI_PROBE_FAILED, "probes disabled", o.on_mismatch);
-                answer(req, &d);
+                answer(req->has_id, req->id, &d);
                 continue;
             }
         }

@@ -106,7 +106,8 @@ static void extract_facts(struct txn *t)
         f->req_body_size = ci_req_hasbody(req) ? (long long)ci_http_content_length(req) : 0;
         if (f->req_body_size < 0)
             f->req_body_size = -1;
-        t->encoding = si_encoding_parse(ci_http_request_get_header(req, "Content-Encoding"));
+        if (ci_req_hasbody(req)) /* most requests have none: skip the header scan */
+            t->encoding = si_encoding_parse(ci_http_request_get_header(req, "Content-Encoding"));
     }
 }
 

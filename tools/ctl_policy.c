@@ -5,6 +5,7 @@
 #include "ctl_policy.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,23 +164,40 @@ static void print_security(const struct si_policy *p, const struct ctl_target *t
 }
 
 static const char explain_usage[] =
-    "usage: inspect-ctl explain POLICY --client IP [--user U] [--groups G] [--port N]\n"
-    "                           [--method M] [--status N] [--content-type T] URL-or-host\n"
-    "  Which https-inspection rule and which security rules would fire, and why.\n";
+    "usage: inspect-ctl explain POLICY --client IP [--user U] [--group G]... [--groups G1,G2]\n"
+    "                           [--port N] [--method M] [--status N] [--content-type T]\n"
+    "                           URL-or-host\n"
+    "  Which https-inspection rule and which security rules would fire, and why.\n"
+    "  --group (repeatable) and --groups (commas or spaces) give the user's groups, as Squid\n"
+    "  passes them (squid-inspect.conf: GROUPS_NOTE) to inspect-bump and the ICAP service.\n";
+
+/* Appends one --group/--groups value to the comma-separated list; false when too long. */
+static bool add_groups(char *list, size_t size, const char *more)
+{
+    size_t used = strlen(list);
+    int n = snprintf(list + used, size - used, "%s%s", used ? "," : "", more);
+
+    if (n < 0 || (size_t)n >= size - used) {
+        list[used] = '\0';
+        return false;
+    }
+    return true;
+}
 
 int ctl_explain_main(int argc, char **argv)
 {
     static const struct option lo[] = {
         {"client", required_argument, NULL, 'c'}, {"user", required_argument, NULL, 'u'},
-        {"groups", required_argument, NULL, 'g'}, {"port", required_argument, NULL, 'p'},
+        {"groups", required_argument, NULL, 'g'}, {"group", required_argument, NULL, 'g'},
+        {"port", required_argument, NULL, 'p'},
         {"method", required_argument, NULL, 'm'}, {"status", required_argument, NULL, 's'},
         {"content-type", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ctl_target t = {.method = "GET"};
-    const char *client = NULL, *user = NULL, *groups = NULL, *ctype = NULL;
+    const char *client = NULL, *user = NULL, *ctype = NULL;
     int port = 0, status = 0, c;
-    char err[4096];
+    char err[4096], groups[4096] = "";
     struct si_policy *p;
 
     optind = 1;
@@ -187,7 +205,13 @@ int ctl_explain_main(int argc, char **argv)
         switch (c) {
         case 'c': client = optarg; break;
         case 'u': user = optarg; break;
-        case 'g': groups = optarg; break;
+        case 'g':
+            if (!add_groups(groups, sizeof(groups), optarg)) {
+                fprintf(stderr, "inspect-ctl explain: the groups are longer than %zu bytes\n",
+                        sizeof(groups) - 1);
+                return 2;
+            }
+            break;
         case 'p': port = atoi(optarg); break;
         case 'm': t.method = optarg; break;
         case 's': status = atoi(optarg); break;
@@ -206,7 +230,7 @@ int ctl_explain_main(int argc, char **argv)
     }
     t.client = client;
     t.user = user;
-    t.groups = groups;
+    t.groups = groups[0] ? groups : NULL;
     t.status = status;
     t.content_type = ctype;
     if (port)
@@ -216,9 +240,9 @@ int ctl_explain_main(int argc, char **argv)
         return 1;
     }
     printf("policy %s (digest %s)\n", argv[optind], si_policy_digest(p));
-    printf("facts: client %s, user %s, server %s, port %d, %s %s%s%s\n", client,
-           user ? user : "(none)", t.host, t.port, t.method, t.path, t.query ? "?" : "",
-           t.query ? t.query : "");
+    printf("facts: client %s, user %s, groups %s, server %s, port %d, %s %s%s%s\n", client,
+           user ? user : "(none)", groups[0] ? groups : "(none)", t.host, t.port, t.method,
+           t.path, t.query ? "?" : "", t.query ? t.query : "");
     if (!t.tls) {
         printf("https-inspection: not applicable (plain HTTP)\n");
         print_security(p, &t);

@@ -17,7 +17,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  validate POLICY                 check a policy file; errors as file:line, exit 1 if any\n"
-    "  explain POLICY --client IP [--user U] [--port N] URL-or-host\n"
+    "  explain POLICY --client IP [--user U] [--group G]... [--port N] URL-or-host\n"
     "                                  which inspection and security rule fire, and why\n"
     "  replay POLICY [--baseline OLD] [--examples N] ACCESS_LOG\n"
     "                                  decisions for a real access log; with a baseline,\n"

@@ -13,8 +13,11 @@ E2E_TESTS = \
 	tests/e2e/t_icap_inspect.sh \
 	tests/e2e/t_icap_startup_policy.sh \
 	tests/e2e/t_inspect_squid.sh \
-	tests/e2e/t_inspect_nontls.sh \
-	tests/e2e/t_inspect_categories.sh
+	tests/e2e/t_inspect_nontls.sh
+# <group> conditions at ssl_bump step 2 and in ICAP (squid_conf's groups wiring).
+E2E_TESTS += tests/e2e/t_inspect_groups.sh
+# category conditions (a UT1-style tree) at ssl_bump step 2 and in ICAP.
+E2E_TESTS += tests/e2e/t_inspect_categories.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh

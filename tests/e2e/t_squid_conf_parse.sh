@@ -27,7 +27,7 @@ lab_assert_match "ssl_bump: peek at step 1, then the policy helper's splice/bump
     'peek inspect_step1 inspect_mark_allowed splice inspect_step2 inspect_decide inspect_splice bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
     "$(awk '$1 == "ssl_bump" {for (i = 2; i <= NF; i++) printf "%s ", $i}' "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "the policy helper: no result caching, concurrency, a queue" \
-    '^external_acl_type inspect_bump ttl=0 negative_ttl=0 .*concurrency=[0-9]+ queue-size=[0-9]+ %>a %un %ssl::>sni %>rd %>rP [^ ]*/inspect-bump --policy ' \
+    '^external_acl_type inspect_bump ttl=0 negative_ttl=0 .*concurrency=[0-9]+ queue-size=[0-9]+ %>a %un %ssl::>sni %>rd %>rP %note\{si_group_\} [^ ]*/inspect-bump --policy ' \
     "$(cat "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "an undecided (helper-less) splice is refused" \
     '^http_access deny inspect_connect inspect_step2 !inspect_decided$' "$(cat "$LAB_SQUID_FRAGMENT")"
@@ -35,6 +35,17 @@ lab_assert_match "the access log names the inspection rule and failures" \
     '^logformat inspect .* tls=%note\{clt_conn_tag\} .* fail=%note\{si_fail\} ' "$(cat "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "certgen children fail per request on persistent overload" \
     '^sslcrtd_children .*queue-size=[0-9]+ on-persistent-overload=ERR' "$(cat "$LAB_SQUID_FRAGMENT")"
+
+lab_assert_match "the groups go to ICAP under the policy's default header, only when there are any" \
+    '^adaptation_meta X-Authenticated-Groups "%note\{si_group_\}" inspect_has_groups$' \
+    "$(cat "$LAB_SQUID_FRAGMENT")"
+
+check_parse "groups from the note group, no groups header" CERTGEN_PROGRAM=$certgen GROUPS_NOTE=group \
+    GROUPS_HEADER=
+lab_assert_match "GROUPS_NOTE names the note inspect-bump gets" ' %>rP %note\{group\} ' \
+    "$(grep '^external_acl_type inspect_bump' "$LAB_SQUID_FRAGMENT")"
+lab_assert_no_log "no groups header when GROUPS_HEADER is empty" "$LAB_SQUID_FRAGMENT" \
+    '^adaptation_meta .*%note\{group\}'
 
 check_parse "without a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=
 lab_assert_no_log "no validator line when VALIDATOR_PROGRAM is empty" "$LAB_SQUID_FRAGMENT" \

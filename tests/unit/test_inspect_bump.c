@@ -55,14 +55,17 @@ Test(extacl, rejects_bad_escapes_and_nul)
     cr_assert_eq(si_extacl_parse("1 a\0b", 5, &req, err, sizeof(err)), -1);
 }
 
+/* A reader over an unlinked temporary file holding in (a pipe would block past 64 KiB). */
 static struct si_extacl_reader *reader_over(const char *in, size_t len)
 {
-    int fds[2];
+    char path[] = "/tmp/test_extacl.XXXXXX";
+    int fd = mkstemp(path);
 
-    cr_assert_eq(pipe(fds), 0);
-    cr_assert_eq(write(fds[1], in, len), (ssize_t)len);
-    close(fds[1]);
-    return si_extacl_reader_new(fds[0]);
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    cr_assert_eq(write(fd, in, len), (ssize_t)len);
+    cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+    return si_extacl_reader_new(fd);
 }
 
 Test(extacl, reader_skips_an_overlong_line_and_keeps_its_id)
@@ -248,6 +251,123 @@ Test(decide, refuses_short_requests_and_bad_ports)
     cr_assert_eq(bump_decide(p, req, &d, err, sizeof(err)), -1);
     cr_assert(strstr(err, "port"));
     free(req);
+    si_policy_unref(p);
+}
+
+/* ---------------- groups (the %note{si_group_} field) ---------------- */
+
+static struct si_extacl_request *parse_ok(const char *line)
+{
+    struct si_extacl_request *req = malloc(sizeof(*req));
+    char err[256];
+
+    cr_assert_not_null(req);
+    cr_assert_eq(si_extacl_parse(line, strlen(line), req, err, sizeof(err)), 0, "%s", err);
+    return req;
+}
+
+/* Squid sends %note{NAME} URL-escaped with the values joined by commas, "-" for none, and
+ * always appends %DATA ("-" or the ACL's argument): 7 fields with groups, 6 in the older
+ * 5-code format (where the sixth is %DATA), 5 when written without %DATA. */
+Test(groups, extras_by_field_count)
+{
+    const char *g, *data;
+    struct si_extacl_request *req = parse_ok("1 10.0.0.1 bob a.test a.test 443 fin%20ance,staff -");
+
+    bump_request_extras(req, &g, &data);
+    cr_assert_str_eq(g, "fin ance,staff", "unescaped, commas kept");
+    cr_assert_null(data);
+    free(req);
+    req = parse_ok("2 10.0.0.1 bob - a.test 443 staff connect");
+    bump_request_extras(req, &g, &data);
+    cr_assert_str_eq(g, "staff");
+    cr_assert_str_eq(data, "connect");
+    free(req);
+    req = parse_ok("3 10.0.0.1 bob - a.test 443 - connect");
+    bump_request_extras(req, &g, &data);
+    cr_assert_null(g, "'-' means no groups");
+    cr_assert_str_eq(data, "connect");
+    free(req);
+    req = parse_ok("4 10.0.0.1 bob - a.test 443 connect");
+    bump_request_extras(req, &g, &data);
+    cr_assert_null(g, "6 fields: the older format, the sixth is %%DATA");
+    cr_assert_str_eq(data, "connect");
+    free(req);
+    req = parse_ok("5 10.0.0.1 bob - a.test 443");
+    bump_request_extras(req, &g, &data);
+    cr_assert_null(g);
+    cr_assert_null(data);
+    free(req);
+}
+
+#define GROUP_POLICY "<policy xmlns=\"urn:squid-inspect:policy:1\"><objects>" \
+    "<groups id=\"direct\" names=\"finance board\"/></objects>" \
+    "<https-inspection default=\"inspect\">" \
+    "<rule id=\"interns-no-social\" action=\"terminate\"><group names=\"interns\"/>" \
+    "<server-name>social.test</server-name></rule>" \
+    "<rule id=\"group-direct\" action=\"bypass\"><group list=\"direct\"/></rule>" \
+    "</https-inspection></policy>"
+
+static struct si_policy *group_policy(void)
+{
+    char err[1024];
+    struct si_policy *p = si_policy_load_mem(GROUP_POLICY, strlen(GROUP_POLICY), "groups.xml",
+                                             NULL, err, sizeof(err));
+
+    cr_assert_not_null(p, "%s", err);
+    return p;
+}
+
+Test(groups, decision_follows_the_groups_field)
+{
+    struct si_policy *p = group_policy();
+    struct bump_decision d;
+    char kv[1024];
+
+    decide_line(p, "1 10.0.0.1 bob good.test good.test 443 staff,Finance -", &d);
+    cr_assert_eq(d.action, SI_INSPECT_BYPASS, "a member of finance (any case) is spliced");
+    cr_assert_str_eq(d.rule, "group-direct");
+    cr_assert(strstr(d.reason, "group Finance in"), "%s", d.reason);
+    cr_assert_str_eq(d.groups, "staff,Finance", "the log line shows what Squid sent");
+    bump_format_reply(&d, kv, sizeof(kv));
+    cr_assert(strstr(kv, "clt_conn_tag=bypass:group-direct:matched si_action_=splice"), "%s", kv);
+
+    decide_line(p, "2 10.0.0.1 bob good.test good.test 443 staff -", &d);
+    cr_assert_eq(d.action, SI_INSPECT_INSPECT, "other groups: the default");
+    cr_assert_str_eq(d.code, "default");
+    decide_line(p, "3 10.0.0.1 bob good.test good.test 443 - -", &d);
+    cr_assert_eq(d.action, SI_INSPECT_INSPECT, "no groups: a group condition does not match");
+    cr_assert_str_eq(d.groups, "-");
+    decide_line(p, "4 10.0.0.1 bob good.test good.test 443 -", &d);
+    cr_assert_eq(d.action, SI_INSPECT_INSPECT, "older 6-field request: no groups");
+
+    decide_line(p, "5 10.0.0.1 eve social.test social.test 443 interns -", &d);
+    cr_assert_eq(d.action, SI_INSPECT_TERMINATE);
+    cr_assert_str_eq(d.rule, "interns-no-social");
+    decide_line(p, "6 10.0.0.1 eve - social.test 443 interns connect", &d);
+    cr_assert(d.connect_mode, "connect mode is found after the groups field");
+    cr_assert_eq(d.action, SI_INSPECT_TERMINATE, "... and uses the groups too");
+    decide_line(p, "7 10.0.0.1 eve - social.test 443 board connect", &d);
+    cr_assert(d.connect_mode);
+    cr_assert_eq(d.action, SI_INSPECT_BYPASS);
+    si_policy_unref(p);
+}
+
+Test(groups, a_long_group_list_fits_in_one_request)
+{
+    struct si_policy *p = group_policy();
+    size_t n = 20000, used;
+    char *line = malloc(n + 128);
+    struct bump_decision d;
+
+    used = (size_t)sprintf(line, "1 10.0.0.1 bob good.test good.test 443 ");
+    while (used < n - 16)
+        used += (size_t)sprintf(line + used, "group-%05zu,", used);
+    used += (size_t)sprintf(line + used, "board -");
+    decide_line(p, line, &d);
+    cr_assert_eq(d.action, SI_INSPECT_BYPASS, "the last of ~1500 groups still counts");
+    cr_assert_lt(strlen(d.groups), sizeof(d.groups), "the log copy is cut, not overflowed");
+    free(line);
     si_policy_unref(p);
 }
 

@@ -340,6 +340,47 @@ Test(policy_cmds, explain_inspection_and_security)
     free(out);
 }
 
+/* --group (repeatable) and --groups (a list) feed the same groups as inspect-bump's field. */
+Test(policy_cmds, explain_with_groups)
+{
+    static const char xml[] = "<policy xmlns=\"urn:squid-inspect:policy:1\"><https-inspection>"
+        "<rule id=\"finance-direct\" action=\"bypass\"><group names=\"finance\"/></rule>"
+        "</https-inspection></policy>\n";
+    char *dir = mkdir_tmp(), path[256], *out;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/groups.xml", dir);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fputs(xml, f);
+    fclose(f);
+    {
+        char *a[] = {"explain", path, "--client", "10.0.0.1", "--group", "staff", "--group",
+                     "finance", "good.test", NULL};
+        cr_assert_eq(run_captured(ctl_explain_main, 9, a, &out), 0);
+        cr_assert(strstr(out, "groups staff,finance,"), "the facts name the groups: %s", out);
+        cr_assert(strstr(out, "https-inspection: bypass by rule finance-direct"), "%s", out);
+        cr_assert(strstr(out, "group finance in"), "%s", out);
+        free(out);
+    }
+    {
+        char *b[] = {"explain", path, "--client", "10.0.0.1", "--groups", "staff,audit",
+                     "good.test", NULL};
+        cr_assert_eq(run_captured(ctl_explain_main, 7, b, &out), 0);
+        cr_assert(strstr(out, "https-inspection: inspect (default: no rule matched)"), "%s", out);
+        cr_assert(strstr(out, "not matched: group"), "the unmatched group condition: %s", out);
+        free(out);
+    }
+    {
+        char *c[] = {"explain", path, "--client", "10.0.0.1", "good.test", NULL};
+        cr_assert_eq(run_captured(ctl_explain_main, 5, c, &out), 0);
+        cr_assert(strstr(out, "groups (none),"), "%s", out);
+        cr_assert(strstr(out, "https-inspection: inspect (default"), "%s", out);
+        free(out);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 Test(policy_cmds, replay_against_the_log_and_a_baseline)
 {
     char *out;

@@ -155,6 +155,7 @@ http_port 127.0.0.1:$LAB_SQUID_PORT ssl-bump tls-cert=$LAB_INSPECT_CA tls-key=$L
 acl SSL_ports port $LAB_ORIGIN_PORT
 acl Safe_ports port $LAB_ORIGIN_PORT $LAB_ORIGIN_PLAIN_PORT $LAB_CRL_PORT $LAB_OCSP_PORT
 acl CONNECT method CONNECT
+${LAB_SQUID_PRE:-}
 include $LAB_SQUID_FRAGMENT
 access_log stdio:$LAB_ACCESS_LOG inspect
 ${LAB_SQUID_EXTRA:-}
