@@ -29,10 +29,11 @@ int main(int argc, char **argv)
     }
     getrusage(RUSAGE_SELF, &ru);
     si_policy_get_stats(p, &st);
-    printf("load_seconds=%.3f peak_rss_mb=%.1f domain_names=%zu inspection_rules=%zu "
-           "security_rules=%zu\n",
+    printf("load_seconds=%.3f peak_rss_mb=%.1f domain_names=%zu categories=%zu "
+           "category_names=%zu inspection_rules=%zu security_rules=%zu\n",
            (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9,
-           (double)ru.ru_maxrss / 1024.0, st.domain_names, st.inspection_rules, st.security_rules);
+           (double)ru.ru_maxrss / 1024.0, st.domain_names, st.categories, st.category_names,
+           st.inspection_rules, st.security_rules);
     for (int i = 2; i < argc; i++) {
         struct si_inspect_facts f = {.server_name = argv[i], .port = 443};
         struct si_inspect_result r;

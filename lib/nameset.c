@@ -148,10 +148,11 @@ static long normalize(const char *name, size_t len, char *out)
     return (long)len;
 }
 
-int si_nameset_add(struct si_nameset *set, const char *name, size_t len)
+/* Adds name with flag (FLAG_EXACT, or FLAG_DOMAIN for a name and its subdomains); a leading
+ * '.' always means FLAG_DOMAIN. */
+static int add_flagged(struct si_nameset *set, const char *name, size_t len, unsigned flag)
 {
     char norm[NAME_MAX_LEN + 1];
-    unsigned flag = FLAG_EXACT;
     long n;
 
     if (len > 0 && name[0] == '.') {
@@ -181,6 +182,11 @@ int si_nameset_add(struct si_nameset *set, const char *name, size_t len)
     return 0;
 }
 
+int si_nameset_add(struct si_nameset *set, const char *name, size_t len)
+{
+    return add_flagged(set, name, len, FLAG_EXACT);
+}
+
 long si_nameset_add_words(struct si_nameset *set, const char *text, char *bad, size_t badsize)
 {
     long added = 0;
@@ -202,7 +208,8 @@ long si_nameset_add_words(struct si_nameset *set, const char *text, char *bad, s
     }
 }
 
-int si_nameset_load_file(struct si_nameset *set, const char *path, char *err, size_t errsize)
+static int load_file(struct si_nameset *set, const char *path, unsigned flag, char *err,
+                     size_t errsize)
 {
     FILE *f = fopen(path, "r");
     char *line = NULL;
@@ -226,7 +233,7 @@ int si_nameset_load_file(struct si_nameset *set, const char *path, char *err, si
             len--;
         if (len == start)
             continue;
-        if (si_nameset_add(set, line + start, len - start) < 0) {
+        if (add_flagged(set, line + start, len - start, flag) < 0) {
             snprintf(err, errsize, "%s:%ld: not a valid name: '%.*s'", path, lineno,
                      (int)((len - start) > 80 ? 80 : (len - start)), line + start);
             rc = -1;
@@ -236,6 +243,17 @@ int si_nameset_load_file(struct si_nameset *set, const char *path, char *err, si
     free(line);
     fclose(f);
     return rc;
+}
+
+int si_nameset_load_file(struct si_nameset *set, const char *path, char *err, size_t errsize)
+{
+    return load_file(set, path, FLAG_EXACT, err, errsize);
+}
+
+int si_nameset_load_domains_file(struct si_nameset *set, const char *path, char *err,
+                                 size_t errsize)
+{
+    return load_file(set, path, FLAG_DOMAIN, err, errsize);
 }
 
 static unsigned lookup_flags(const struct si_nameset *set, const char *norm, size_t len)

@@ -44,6 +44,13 @@ long si_nameset_add_words(struct si_nameset *set, const char *text, char *bad, s
  */
 int si_nameset_load_file(struct si_nameset *set, const char *path, char *err, size_t errsize);
 
+/*
+ * Same, for a squidGuard / UT1 `domains` file: every name matches itself and its subdomains
+ * ("bank.example" is read as ".bank.example").
+ */
+int si_nameset_load_domains_file(struct si_nameset *set, const char *path, char *err,
+                                 size_t errsize);
+
 /* Host matching: exact entry for host, or a domain entry for host or one of its parents. */
 bool si_nameset_match(const struct si_nameset *set, const char *host);
 

@@ -13,8 +13,9 @@
  * against the built-in copy of schema/policy.rng and checked semantically: unknown object
  * references, duplicate ids, invalid CIDRs/regexes, and unreachable rules (a rule that can never
  * match because an earlier non-monitor rule matches everything it could match) are errors.
- * Relative file names in the policy (domain lists, network lists, block-page template) are
- * resolved against the directory of the policy file.
+ * Relative file names in the policy (domain lists, network lists, category directories,
+ * block-page template) are resolved against the directory of the policy file. Of a category
+ * database (<categories dir=...>) only the categories that rules name are read.
  *
  * Ownership and lifetime: si_policy_load*() returns a policy with one reference. Every
  * si_policy_ref() needs one si_policy_unref(); the last unref frees it. Strings returned by the
@@ -52,9 +53,18 @@ const char *si_policy_digest(const struct si_policy *p);
 /* The file name the policy was loaded from (or the name given to si_policy_load_mem). */
 const char *si_policy_source(const struct si_policy *p);
 
+/*
+ * The files the policy read besides itself (domain and network lists, category files, the
+ * block-page template): a signature of their identities (path, device, inode, size, mtime) as
+ * they were when read (live = false) or as they are now (live = true, one stat() a file). The
+ * two differ once one of them has changed since the load; policy_holder.h reloads then.
+ */
+unsigned long long si_policy_inputs_signature(const struct si_policy *p, bool live);
+
 /* Counts for `inspect-ctl validate` and logs. */
 struct si_policy_stats {
     size_t objects, domain_names, inspection_rules, validation_overrides, security_rules;
+    size_t categories, category_names; /* categories loaded (the ones rules name) and names */
 };
 void si_policy_get_stats(const struct si_policy *p, struct si_policy_stats *out);
 

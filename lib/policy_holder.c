@@ -22,6 +22,7 @@ struct si_policy_holder {
     pthread_mutex_t load_lock; /* serialises loads and guards seen */
     struct si_policy *current;
     struct file_id seen;
+    unsigned long long inputs_tried; /* live input signature of the last reload it caused */
     unsigned long generation;
 };
 
@@ -93,6 +94,23 @@ int si_policy_holder_load(struct si_policy_holder *h, char *err, size_t errsize)
     return rc;
 }
 
+/* Has a file the current policy read (list, category, template) changed since it was read,
+ * and not already been tried? Called with load_lock held. */
+static bool inputs_changed(struct si_policy_holder *h)
+{
+    struct si_policy *cur = si_policy_holder_get(h);
+    bool changed = false;
+
+    if (cur) {
+        unsigned long long live = si_policy_inputs_signature(cur, true);
+        changed = live != si_policy_inputs_signature(cur, false) && live != h->inputs_tried;
+        if (changed)
+            h->inputs_tried = live; /* a failed load is reported once, not at every check */
+        si_policy_unref(cur);
+    }
+    return changed;
+}
+
 int si_policy_holder_reload_if_changed(struct si_policy_holder *h, char *err, size_t errsize)
 {
     int rc = 0;
@@ -101,7 +119,7 @@ int si_policy_holder_reload_if_changed(struct si_policy_holder *h, char *err, si
         return 0;
     pthread_mutex_lock(&h->load_lock);
     struct file_id now = identify(h->path);
-    if (now.valid && !same_id(&now, &h->seen))
+    if (now.valid && (!same_id(&now, &h->seen) || inputs_changed(h)))
         rc = load_locked(h, err, errsize) == 0 ? 1 : -1;
     pthread_mutex_unlock(&h->load_lock);
     return rc;

@@ -6,8 +6,10 @@
  * Readers call si_policy_holder_get() for a reference (si_policy_unref() when done), so a
  * reload never frees a policy that a request is still using.
  * si_policy_holder_reload_if_changed() reloads only when the file's identity (device, inode,
- * size, modification time) differs from the last load attempt, so a broken file is reported
- * once, not on every check.
+ * size, modification time) differs from the last load attempt, or when a file the current
+ * policy read (a domain or network list, a category's domains file, the block-page template:
+ * si_policy_inputs_signature) changed since it was read; a broken file is reported once, not on
+ * every check.
  *
  * Ownership: the holder owns one reference to the current policy.
  * Thread-safety: all functions may be called from any thread; the swap and get are protected by

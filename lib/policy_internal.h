@@ -17,16 +17,29 @@
 #include "security.h"
 #include "strmatch.h"
 
-enum pobj_kind { OBJ_NETWORK, OBJ_DOMAINS, OBJ_USERS, OBJ_GROUPS, OBJ_URLS };
+/* OBJ_CATEGORIES is a <categories> source (nothing loaded); OBJ_CATEGORY is one category of a
+ * source, created and loaded when a rule first names it (find_object never returns it). */
+enum pobj_kind { OBJ_NETWORK, OBJ_DOMAINS, OBJ_USERS, OBJ_GROUPS, OBJ_URLS, OBJ_CATEGORIES,
+                 OBJ_CATEGORY, OBJ_KIND_COUNT };
+
+/* A <category name file> entry of a <categories> source. */
+struct catfile {
+    char *name, *path; /* path resolved against the policy's directory */
+    int line;
+};
 
 struct pobj {
-    char *id; /* NULL for an inline list */
+    char *id; /* NULL for an inline list; the category's name for OBJ_CATEGORY */
     enum pobj_kind kind;
     int line;
-    struct si_nameset *names;   /* domains, users, groups */
+    struct si_nameset *names;   /* domains, users, groups, category */
     struct si_cidr_list *cidrs; /* network */
     struct si_strmatch **pats;  /* urls */
     size_t npats;
+    char *dir;                  /* categories: the resolved dir= (NULL: none) */
+    struct catfile *cats;       /* categories: explicit <category> entries */
+    size_t ncats;
+    const struct pobj *src;     /* category: its source (an OBJ_CATEGORIES object) */
 };
 
 /* An OR of objects: the condition matches when any of them does. */
@@ -164,6 +177,11 @@ struct si_policy {
     size_t nsec_unfiltered;
     /* Per phase (enum si_sec_phase): any rule at all, any rule using or changing the body. */
     bool sec_phase_rules[2], sec_phase_body[2];
+    /* Files read besides the policy (lists, categories, template) and the signature of their
+     * identities taken just before each was read (si_policy_inputs_signature). */
+    char **inputs;
+    size_t ninputs;
+    unsigned long long inputs_sig;
 };
 
 /* ---- shared by the load modules ---- */
@@ -194,6 +212,16 @@ int pl_refs_add(struct refs *r, struct pobj *o);
 int pl_names_inline(struct load_ctx *lc, int line, const char *text, enum pobj_kind kind,
                     struct refs *out);
 char *pl_path_resolve(const struct si_policy *p, const char *file);
+/* policy_load.c: records that the load reads path now (call just before reading it). */
+void pl_input_add(struct si_policy *p, const char *path);
+const char *pl_kind_name(enum pobj_kind k); /* "network" ... "categories" "category" */
+/* policy_categories.c: a <categories> source (checks its dir and files; loads nothing), and
+ * the category="names" attribute of a server-name/host condition: resolves each name, loads
+ * the category on its first use, adds it to out and appends "%source:name " tokens to tok. */
+int pl_compile_categories(struct load_ctx *lc, struct _xmlNode *n, struct pobj *o);
+int pl_category_refs(struct load_ctx *lc, int line, const char *names, struct refs *out,
+                     char *tok, size_t toksize);
+void pl_free_categories(struct pobj *o);
 void pl_free_objects(struct si_policy *p);
 /* XML helpers: malloc'd copies (free()), NULL when absent. */
 char *pl_attr(struct _xmlNode *n, const char *name);
@@ -218,6 +246,8 @@ void pl_free_rules(struct si_policy *p);
 bool pq_cond_common(const struct cond_common *c, const char *client_ip, const char *user,
                     const char *groups, char *reason, size_t rsize);
 bool pq_names_match(const struct refs *r, const char *host, const char **which);
+/* "domains 'x'", "category finance (ut1)", "the list on line 12" */
+const char *pq_obj_label(const struct pobj *o, char *buf, size_t size);
 void pq_reason_add(char *reason, size_t rsize, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -305,6 +305,9 @@ void si_policy_unref(struct si_policy *p)
         return;
     pl_free_rules(p);
     pl_free_objects(p);
+    for (size_t i = 0; i < p->ninputs; i++)
+        free(p->inputs[i]);
+    free(p->inputs);
     free(p->user_header);
     free(p->groups_header);
     free(p->block_template);
@@ -334,10 +337,67 @@ const char *si_policy_block_html(const struct si_policy *p)
     return p->block_html;
 }
 
+static unsigned long long fnv(unsigned long long h, const void *data, size_t n)
+{
+    const unsigned char *b = data;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Folds path and its identity now (or "absent") into h. */
+static unsigned long long fold_identity(unsigned long long h, const char *path)
+{
+    struct stat st;
+
+    h = fnv(h, path, strlen(path) + 1);
+    if (stat(path, &st) < 0)
+        return fnv(h, "-", 1);
+    h = fnv(h, &st.st_dev, sizeof(st.st_dev));
+    h = fnv(h, &st.st_ino, sizeof(st.st_ino));
+    h = fnv(h, &st.st_size, sizeof(st.st_size));
+    h = fnv(h, &st.st_mtim.tv_sec, sizeof(st.st_mtim.tv_sec));
+    return fnv(h, &st.st_mtim.tv_nsec, sizeof(st.st_mtim.tv_nsec));
+}
+
+#define SIG_SEED 1469598103934665603ull
+
+void pl_input_add(struct si_policy *p, const char *path)
+{
+    char **nv = realloc(p->inputs, (p->ninputs + 1) * sizeof(*nv));
+
+    if (!nv)
+        return; /* only the watch for changes is lost */
+    p->inputs = nv;
+    if (!(p->inputs[p->ninputs] = strdup(path)))
+        return;
+    p->ninputs++;
+    p->inputs_sig = fold_identity(p->inputs_sig ? p->inputs_sig : SIG_SEED, path);
+}
+
+unsigned long long si_policy_inputs_signature(const struct si_policy *p, bool live)
+{
+    unsigned long long h = 0;
+
+    if (!live || !p)
+        return p ? p->inputs_sig : 0;
+    for (size_t i = 0; i < p->ninputs; i++)
+        h = fold_identity(h ? h : SIG_SEED, p->inputs[i]);
+    return h;
+}
+
 void si_policy_get_stats(const struct si_policy *p, struct si_policy_stats *out)
 {
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < p->nobjs; i++) {
+        if (p->objs[i]->kind == OBJ_CATEGORY) {
+            out->categories++;
+            out->category_names += si_nameset_count(p->objs[i]->names);
+            continue;
+        }
         if (!p->objs[i]->id)
             continue;
         out->objects++;

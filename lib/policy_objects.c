@@ -143,6 +143,8 @@ int pl_compile_settings(struct load_ctx *lc, xmlNodePtr sec)
             p->settings.block_template = p->block_template;
             free(t);
             free(p->block_html);
+            if (p->block_template)
+                pl_input_add(p, p->block_template);
             p->block_html = p->block_template ? read_template(p->block_template) : NULL;
             if (!p->block_html)
                 rc = lc_error(lc, pl_line(n), "block-page: cannot read template '%s' (a text "
@@ -179,16 +181,18 @@ struct pobj *pl_inline_object(struct load_ctx *lc, enum pobj_kind kind, int line
     return new_object(lc, kind, line, NULL);
 }
 
-static const char *kind_name(enum pobj_kind k)
+const char *pl_kind_name(enum pobj_kind k)
 {
-    static const char *const names[] = {"network", "domains", "users", "groups", "urls"};
-    return names[k];
+    static const char *const names[OBJ_KIND_COUNT] = {"network", "domains", "users", "groups",
+                                                      "urls", "categories", "category"};
+    return (unsigned)k < OBJ_KIND_COUNT ? names[k] : "?";
 }
 
+/* Objects declared in <objects> (loaded categories have their own name space). */
 static struct pobj *find_object(const struct si_policy *p, const char *id)
 {
     for (size_t i = 0; i < p->nobjs; i++)
-        if (p->objs[i]->id && strcmp(p->objs[i]->id, id) == 0)
+        if (p->objs[i]->id && p->objs[i]->kind != OBJ_CATEGORY && strcmp(p->objs[i]->id, id) == 0)
             return p->objs[i];
     return NULL;
 }
@@ -214,10 +218,10 @@ int pl_resolve_refs(struct load_ctx *lc, int line, const char *ids, enum pobj_ki
         struct pobj *o = find_object(lc->p, id);
         if (!o)
             rc = lc_error(lc, line, "unknown object '%s' (no <%s id=\"%s\"> in <objects>)", id,
-                          kind_name(kind), id);
+                          pl_kind_name(kind), id);
         else if (o->kind != kind)
             rc = lc_error(lc, line, "object '%s' (line %d) is a <%s>, a <%s> is needed here", id,
-                          o->line, kind_name(o->kind), kind_name(kind));
+                          o->line, pl_kind_name(o->kind), pl_kind_name(kind));
         else if (pl_refs_add(out, o) < 0)
             rc = lc_error(lc, line, "out of memory");
     }
@@ -253,6 +257,8 @@ static int compile_network(struct load_ctx *lc, xmlNodePtr n, struct pobj *o)
             rc = lc_error(lc, o->line, "network '%s': '%s' is not an address or CIDR", o->id, bad);
     } else if (file) {
         char *path = pl_path_resolve(lc->p, file);
+        if (path)
+            pl_input_add(lc->p, path);
         if (!path || si_cidr_list_load_file(&o->cidrs, path, ferr, sizeof(ferr)) < 0)
             rc = lc_error(lc, o->line, "network '%s': %s", o->id, path ? ferr : "out of memory");
         free(path);
@@ -269,9 +275,11 @@ static int compile_names(struct load_ctx *lc, xmlNodePtr n, struct pobj *o)
 
     if (file) {
         char *path = pl_path_resolve(lc->p, file);
+        if (path)
+            pl_input_add(lc->p, path);
         if (!(o->names = si_nameset_new(1024)) || !path ||
             si_nameset_load_file(o->names, path, ferr, sizeof(ferr)) < 0)
-            rc = lc_error(lc, o->line, "%s '%s': %s", kind_name(o->kind), o->id,
+            rc = lc_error(lc, o->line, "%s '%s': %s", pl_kind_name(o->kind), o->id,
                           path ? ferr : "out of memory");
         free(path);
         free(file);
@@ -281,7 +289,7 @@ static int compile_names(struct load_ctx *lc, xmlNodePtr n, struct pobj *o)
     if (!(o->names = si_nameset_new(16)) || !text)
         rc = lc_error(lc, o->line, "out of memory");
     else if (si_nameset_add_words(o->names, text, bad, sizeof(bad)) < 0)
-        rc = lc_error(lc, o->line, "%s '%s': '%s' is not a valid name", kind_name(o->kind), o->id,
+        rc = lc_error(lc, o->line, "%s '%s': '%s' is not a valid name", pl_kind_name(o->kind), o->id,
                       bad);
     free(text);
     return rc;
@@ -317,15 +325,14 @@ static int compile_urls(struct load_ctx *lc, xmlNodePtr n, struct pobj *o)
 
 int pl_compile_objects(struct load_ctx *lc, xmlNodePtr sec)
 {
-    static const char *const elems[] = {"network", "domains", "users", "groups", "urls"};
     int rc = 0;
 
     for (xmlNodePtr n = sec->children; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
         enum pobj_kind kind = OBJ_NETWORK;
-        for (size_t k = 0; k < 5; k++)
-            if (pl_is(n, elems[k]))
+        for (int k = 0; k <= OBJ_CATEGORIES; k++)
+            if (pl_is(n, pl_kind_name((enum pobj_kind)k)))
                 kind = (enum pobj_kind)k;
         char *id = pl_attr(n, "id");
         struct pobj *dup = id ? find_object(lc->p, id) : NULL;
@@ -345,6 +352,8 @@ int pl_compile_objects(struct load_ctx *lc, xmlNodePtr sec)
             rc = -1;
         else if (kind == OBJ_URLS && compile_urls(lc, n, o) < 0)
             rc = -1;
+        else if (kind == OBJ_CATEGORIES && pl_compile_categories(lc, n, o) < 0)
+            rc = -1;
     }
     return rc;
 }
@@ -358,6 +367,7 @@ void pl_free_objects(struct si_policy *p)
         for (size_t j = 0; j < o->npats; j++)
             si_strmatch_free(o->pats[j]);
         free(o->pats);
+        pl_free_categories(o);
         free(o->id);
         free(o);
     }

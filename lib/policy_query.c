@@ -29,12 +29,12 @@ void pq_reason_add(char *reason, size_t rsize, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *obj_label(const struct pobj *o, char *buf, size_t size)
+const char *pq_obj_label(const struct pobj *o, char *buf, size_t size)
 {
-    static const char *const kinds[] = {"network", "domains", "users", "groups", "urls"};
-
-    if (o->id)
-        snprintf(buf, size, "%s '%s'", kinds[o->kind], o->id);
+    if (o->kind == OBJ_CATEGORY)
+        snprintf(buf, size, "category %s (%s)", o->id, o->src->id);
+    else if (o->id)
+        snprintf(buf, size, "%s '%s'", pl_kind_name(o->kind), o->id);
     else
         snprintf(buf, size, "the list on line %d", o->line);
     return buf;
@@ -93,20 +93,20 @@ bool pq_cond_common(const struct cond_common *c, const char *client_ip, const ch
         if (i == c->nets.n)
             return false;
         pq_reason_add(reason, rsize, "source %s in %s", si_log_sanitize(ip, sizeof(ip), client_ip),
-                      obj_label(c->nets.v[i], label, sizeof(label)));
+                      pq_obj_label(c->nets.v[i], label, sizeof(label)));
     }
     if (c->has_users) {
         if ((idx = refs_contains(&c->users, user)) < 0)
             return false;
         pq_reason_add(reason, rsize, "user %s in %s", si_log_sanitize(hit, sizeof(hit), user),
-                      obj_label(c->users.v[idx], label, sizeof(label)));
+                      pq_obj_label(c->users.v[idx], label, sizeof(label)));
     }
     if (c->has_groups) {
         char g[96];
         if (!groups_match(&c->groups, groups, g, sizeof(g), &idx))
             return false;
         pq_reason_add(reason, rsize, "group %s in %s", si_log_sanitize(hit, sizeof(hit), g),
-                      obj_label(c->groups.v[idx], label, sizeof(label)));
+                      pq_obj_label(c->groups.v[idx], label, sizeof(label)));
     }
     return true;
 }
@@ -124,7 +124,7 @@ static bool rule_matches(const struct insp_rule *r, const struct si_inspect_fact
             return false;
         pq_reason_add(reason, rsize, "server-name %s in %s",
                       si_log_sanitize(host, sizeof(host), f->server_name),
-                      obj_label((const struct pobj *)which, label, sizeof(label)));
+                      pq_obj_label((const struct pobj *)which, label, sizeof(label)));
     }
     if (r->has_ports) {
         size_t i;

@@ -10,6 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Appends the unreachable-check tokens of referenced lists ("@id ") to buf. */
+static void id_tokens(const char *ids, char *buf, size_t size)
+{
+    char *save = NULL, *copy = strdup(ids);
+
+    for (char *w = copy ? strtok_r(copy, " \t\r\n", &save) : NULL; w;
+         w = strtok_r(NULL, " \t\r\n", &save)) {
+        size_t used = strlen(buf);
+        if (used < size)
+            snprintf(buf + used, size - used, "@%s ", w);
+    }
+    free(copy);
+}
+
 /* Compiles a list condition: attribute listattr names objects, else the inline text/attr. */
 static int list_cond(struct load_ctx *lc, xmlNodePtr n, const char *listattr, const char *inl,
                      enum pobj_kind kind, struct refs *out, struct ckey **keys, size_t *nkeys,
@@ -20,15 +34,8 @@ static int list_cond(struct load_ctx *lc, xmlNodePtr n, const char *listattr, co
 
     if (ids) {
         rc = pl_resolve_refs(lc, pl_line(n), ids, kind, out);
-        /* tokens of referenced lists are "@id" */
-        size_t used = 0;
         tokbuf[0] = '\0';
-        char *save = NULL, *copy = strdup(ids);
-        for (char *w = copy ? strtok_r(copy, " \t\r\n", &save) : NULL; w;
-             w = strtok_r(NULL, " \t\r\n", &save))
-            used += (size_t)snprintf(tokbuf + used, used < sizeof(tokbuf) ? sizeof(tokbuf) - used : 0,
-                                     "@%s ", w);
-        free(copy);
+        id_tokens(ids, tokbuf, sizeof(tokbuf));
         if (pl_ckey_add(keys, nkeys, key, tokbuf) < 0)
             rc = -1;
         free(ids);
@@ -78,11 +85,26 @@ int pl_common_cond(struct load_ctx *lc, xmlNodePtr n, struct cond_common *c, str
     return 0;
 }
 
-/* A server-name or host list: list="ids" or inline text. */
+/* A server-name or host list: list="ids" and/or category="names" (ORed), or inline text. */
 int pl_name_cond(struct load_ctx *lc, xmlNodePtr n, struct refs *out, struct ckey **keys,
                  size_t *nkeys, const char *key)
 {
-    return list_cond(lc, n, "list", NULL, OBJ_DOMAINS, out, keys, nkeys, key);
+    char *cats = pl_attr(n, "category"), *ids, tok[1024] = "";
+    int rc = 0;
+
+    if (!cats)
+        return list_cond(lc, n, "list", NULL, OBJ_DOMAINS, out, keys, nkeys, key);
+    if ((ids = pl_attr(n, "list")) != NULL) {
+        rc = pl_resolve_refs(lc, pl_line(n), ids, OBJ_DOMAINS, out);
+        id_tokens(ids, tok, sizeof(tok));
+    }
+    if (pl_category_refs(lc, pl_line(n), cats, out, tok, sizeof(tok)) < 0)
+        rc = -1;
+    if (pl_ckey_add(keys, nkeys, key, tok) < 0)
+        rc = -1;
+    free(ids);
+    free(cats);
+    return rc;
 }
 
 static int parse_ports(struct load_ctx *lc, xmlNodePtr n, struct insp_rule *r)

@@ -20,16 +20,13 @@ static void add(char *buf, size_t size, const char *fmt, const char *a, const ch
 
 static const char *labels(const struct refs *r, char *buf, size_t size)
 {
-    static const char *const kinds[] = {"network", "domains", "users", "groups", "urls"};
+    char one[160];
     size_t used = 0;
 
     buf[0] = '\0';
     for (size_t i = 0; i < r->n && used < size; i++) {
-        const struct pobj *o = r->v[i];
-        int n = o->id ? snprintf(buf + used, size - used, "%s%s '%s'", i ? " or " : "",
-                                 kinds[o->kind], o->id)
-                      : snprintf(buf + used, size - used, "%sthe list on line %d", i ? " or " : "",
-                                 o->line);
+        int n = snprintf(buf + used, size - used, "%s%s", i ? " or " : "",
+                         pq_obj_label(r->v[i], one, sizeof(one)));
         if (n < 0)
             break;
         used += (size_t)n;
@@ -90,11 +87,15 @@ static void trace_rule(const struct insp_rule *r, const struct si_inspect_facts 
     s->matched = true;
     trace_common(r, f, s);
     if (r->has_names) {
-        bool ok = pq_names_match(&r->names, f->server_name, NULL);
+        const char *which = NULL;
+        bool ok = pq_names_match(&r->names, f->server_name, &which);
         snprintf(v, sizeof(v), "server-name %s", f->server_name ? f->server_name : "(unknown)");
         si_log_sanitize(v, sizeof(v), v);
+        /* matched: the list or category that did; not matched: every one that was tried */
         add(ok ? s->matched_conds : s->unmatched_conds, SI_POLICY_REASON_MAX,
-            ok ? "%s in %s" : "%s not in %s", v, labels(&r->names, lab, sizeof(lab)));
+            ok ? "%s in %s" : "%s not in %s", v,
+            ok ? pq_obj_label((const struct pobj *)which, lab, sizeof(lab))
+               : labels(&r->names, lab, sizeof(lab)));
         s->matched = s->matched && ok;
     }
     if (r->has_ports) {

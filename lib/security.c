@@ -206,9 +206,14 @@ static int request_match(struct eval *e, const struct sec_rule *r, char *reason,
             if (!e->union_hit)
                 return NO;
         }
-        if (!pq_names_match(&r->hosts, f->host, NULL))
+        const char *which = NULL;
+        char label[128];
+        if (!pq_names_match(&r->hosts, f->host, &which))
             return NO;
-        pq_reason_add(reason, rs, "host %s", si_log_sanitize(buf, sizeof(buf), f->host));
+        /* a named list or a category is named; an inline list is the rule's own */
+        const struct pobj *o = (const struct pobj *)which;
+        pq_reason_add(reason, rs, "host %s%s%s", si_log_sanitize(buf, sizeof(buf), f->host),
+                      o->id ? " in " : "", o->id ? pq_obj_label(o, label, sizeof(label)) : "");
     }
     if ((r->url_m || r->url_lists.n) && !url_match(e, r, reason, rs))
         return NO;

@@ -16,6 +16,8 @@ E2E_TESTS = \
 	tests/e2e/t_inspect_nontls.sh
 # <group> conditions at ssl_bump step 2 and in ICAP (squid_conf's groups wiring).
 E2E_TESTS += tests/e2e/t_inspect_groups.sh
+# category conditions (a UT1-style tree) at ssl_bump step 2 and in ICAP.
+E2E_TESTS += tests/e2e/t_inspect_categories.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh

@@ -471,3 +471,25 @@ Test(policy_cmds, coverage_counts_connections_that_were_not_tls)
     cr_assert(strstr(out, "1  12.5%  failed-open:unsupported-protocol\n"), "%s", out);
     free(out);
 }
+
+Test(policy_cmds, explain_names_the_category)
+{
+    char *out;
+    char *a[] = {"explain", FIXTURES "/../../../../schema/examples/categories.xml", "--client",
+                 "10.1.2.3", "www.clinic.example", NULL};
+    char *b[] = {"explain", FIXTURES "/../../../../schema/examples/categories.xml", "--client",
+                 "10.1.2.3", "https://www.xxx.example/", NULL};
+
+    cr_assert_eq(run_captured(ctl_explain_main, 5, a, &out), 0);
+    cr_assert(strstr(out, "https-inspection: bypass by rule privacy"), "%s", out);
+    cr_assert(strstr(out, "  matched: server-name www.clinic.example in category health (ut1)\n"),
+              "%s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_explain_main, 5, b, &out), 0);
+    cr_assert(strstr(out, "not matched: server-name www.xxx.example not in domains 'extra-banks' "
+                          "or category bank (ut1) or category health (ut1) or category "
+                          "government (ut1)"), "%s", out);
+    cr_assert(strstr(out, "security-policy (request, no body): block by rule no-adult"), "%s", out);
+    cr_assert(strstr(out, "host www.xxx.example in category adult (ut1)"), "%s", out);
+    free(out);
+}

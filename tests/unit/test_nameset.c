@@ -94,3 +94,31 @@ Test(cidr, v4_v6_and_mapped)
     cr_assert_str_eq(bad, "10.0.0.0/33");
     si_cidr_list_free(l);
 }
+
+Test(nameset, domains_file_names_match_their_subdomains)
+{
+    char path[] = "/tmp/test_nameset_domains.XXXXXX", err[256];
+    int fd = mkstemp(path);
+    const char text[] = "# UT1 style\nbank.example\r\n.already.example\n\n  pay.Example  \n";
+    struct si_nameset *s = si_nameset_new(2);
+
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    cr_assert_eq(si_nameset_load_domains_file(s, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(si_nameset_count(s), 3);
+    cr_assert(si_nameset_match(s, "bank.example"));
+    cr_assert(si_nameset_match(s, "www.bank.example"));
+    cr_assert(si_nameset_match(s, "a.b.already.example"));
+    cr_assert(si_nameset_match(s, "x.pay.example"));
+    cr_assert_not(si_nameset_match(s, "xbank.example"));
+    cr_assert_not(si_nameset_match(s, "example"));
+    si_nameset_free(s);
+    /* the plain loader keeps bare names exact */
+    s = si_nameset_new(2);
+    cr_assert_eq(si_nameset_load_file(s, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert(si_nameset_match(s, "bank.example"));
+    cr_assert_not(si_nameset_match(s, "www.bank.example"));
+    si_nameset_free(s);
+    unlink(path);
+}
