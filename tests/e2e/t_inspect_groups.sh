@@ -138,7 +138,7 @@ lab_assert_log "access log: the decrypted request, inspected, names the security
 lab_assert_log "ICAP got the groups once, in Squid's order" "$GROUPS_LOG" \
     '^127\.0\.0\.3 GET https://good\.test:[0-9]+/page\.html icap_groups=staff,auditors$'
 lab_assert_log "access log: the decrypted request's line carries the groups (for inspect-ctl replay)" "$log" \
-    ' 127\.0\.0\.3 [A-Z_]+/403 [0-9]+ GET https://good\.test:[0-9]+/page\.html .* groups="staff,auditors"$'
+    ' 127\.0\.0\.3 [A-Z_]+/403 [0-9]+ GET https://good\.test:[0-9]+/page\.html .* groups="staff,auditors" ref=sq-[0-9.]+-[0-9]+$'
 
 # --- 127.0.0.1, in no group: bumped, nothing blocked, no groups header ---
 code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url good.test /page.html)")
@@ -146,7 +146,7 @@ lab_assert_eq "client in no group: /page.html served (200)" 200 "$code"
 lab_assert_log "access log: inspected by default" "$log" \
     ' 127\.0\.0\.1 [A-Z_]+/200 [0-9]+ GET https://good\.test:[0-9]+/page\.html .* bump=bump .* tls=inspect:default:default '
 lab_assert_log "access log: no groups for it (groups=\"-\")" "$log" \
-    ' 127\.0\.0\.1 [A-Z_]+/200 [0-9]+ GET https://good\.test:[0-9]+/page\.html .* groups="-"$'
+    ' 127\.0\.0\.1 [A-Z_]+/200 [0-9]+ GET https://good\.test:[0-9]+/page\.html .* groups="-" ref=sq-[0-9.]+-[0-9]+$'
 lab_assert_log "cache.log: no groups for that client" "$LAB_CACHE_LOG" \
     'inspect-bump.*decision client=127\.0\.0\.1 user=- groups=- server=good\.test action=inspect'
 lab_assert_log "no groups header sent to ICAP for it" "$GROUPS_LOG" \

@@ -413,10 +413,10 @@ Test(policy_cmds, replay_uses_the_logged_groups)
     static const char log[] =
         "1795262340.333 0 10.0.0.1 NONE_NONE/200 0 CONNECT bank.test:443 - bump=bump"
         " sni=\"bank.test\" tls=inspect:default:default cert_errors=\"-\" verdict=\"-\" fail=-"
-        " err=-/- cport=1 icap=\"-\" ref=sq-1-1 groups=\"staff,finance\"\n"
+        " err=-/- cport=1 icap=\"-\" groups=\"staff,finance\" ref=sq-1-1\n"
         "1795262341.333 0 10.0.0.2 NONE_NONE/200 0 CONNECT bank.test:443 - bump=bump"
         " sni=\"bank.test\" tls=inspect:default:default cert_errors=\"-\" verdict=\"-\" fail=-"
-        " err=-/- cport=2 icap=\"-\" ref=sq-1-2 groups=\"-\"\n";
+        " err=-/- cport=2 icap=\"-\" groups=\"-\" ref=sq-1-2\n";
     char *dir = mkdir_tmp(), xpath[256], lpath[256], *out;
     FILE *f;
 
