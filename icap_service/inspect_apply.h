@@ -34,6 +34,7 @@ struct txn {
     size_t len, cap, rpos;
     ci_membuf_t *page;
     bool decided, eod, not_inspected, body_replaced;
+    unsigned long long held; /* bytes counted against inspect.MaxHeldMemory */
     /* Large members from here on (about 3 KB): txn_new zeroes only what is read before it is
      * written (every request allocates one, and clearing all of it was a third of the
      * service's per-request instructions). Everything above is zeroed. */

@@ -38,6 +38,31 @@ void txn_set_child_pid(unsigned pid)
     atomic_store(&child_pid, pid);
 }
 
+/* Body bytes held back for inspection by all transactions of this process (BUFFER mode),
+ * against inspect_conf.max_held_memory: a burst of large uploads cannot take the memory of
+ * the c-icap child. */
+static atomic_ullong held_total;
+
+static bool hold_more(struct txn *t, size_t n)
+{
+    unsigned long long cap = inspect_conf.max_held_memory;
+    unsigned long long now = atomic_fetch_add(&held_total, n) + n;
+
+    if (cap && now > cap) {
+        atomic_fetch_sub(&held_total, n);
+        return false;
+    }
+    t->held += n;
+    return true;
+}
+
+static void release_held(struct txn *t)
+{
+    if (t->held)
+        atomic_fetch_sub(&held_total, t->held);
+    t->held = 0;
+}
+
 /* ---------------- facts ---------------- */
 
 static const char *get_header(void *ctx, bool response, const char *name)
@@ -169,6 +194,7 @@ void txn_free(struct txn *t)
 {
     if (!t)
         return;
+    release_held(t);
     si_req_parts_clear(&t->parts);
     free(t->buf);
     if (t->page)
@@ -261,6 +287,7 @@ static int apply_verdict(struct txn *t, bool in_preview, bool may_204)
     const struct si_sec_verdict *v = &t->verdict;
 
     t->decided = true;
+    release_held(t); /* what is held now drains to the client or is discarded */
     if (v->action == SI_SEC_BLOCK || v->action == SI_SEC_REDIRECT) {
         apply_page(t);
         log_decision(t);
@@ -316,14 +343,19 @@ int txn_preview(struct txn *t, char *data, int len)
     return apply_verdict(t, true, true);
 }
 
-/* The body outgrew the inspection limit while buffering. */
-static void overflow(struct txn *t)
+/* The body cannot be held any longer: it outgrew the inspection limit (budget_full false) or
+ * the process's held-body budget. Decides on what is held, else "not inspected". */
+static void overflow(struct txn *t, bool budget_full)
 {
     const char *undecodable;
-    char why[96];
+    char why[128];
 
     if (evaluate_body(t, false, &undecodable) != SI_SEC_DECIDED) {
-        snprintf(why, sizeof(why), "too large (more than %llu bytes)", t->limit);
+        if (budget_full)
+            snprintf(why, sizeof(why), "held bodies reached inspect.MaxHeldMemory (%llu bytes)",
+                     inspect_conf.max_held_memory);
+        else
+            snprintf(why, sizeof(why), "too large (more than %llu bytes)", t->limit);
         not_inspected(t, why);
     }
     if (t->verdict.action == SI_SEC_MODIFY && verdict_has_body_mods(&t->verdict)) {
@@ -377,12 +409,17 @@ int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseo
     if (t->mode == MODE_PAGE)
         return CI_OK; /* discard: *rlen stays, all consumed */
     if (t->mode == MODE_BUFFER && !t->decided) {
-        if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
-            return CI_ERROR;
-        t->total += (unsigned long long)*rlen;
-        if (t->total > t->limit)
-            overflow(t);
-        return CI_OK;
+        if (hold_more(t, (size_t)*rlen)) {
+            if (fifo_append(t, rbuf, (size_t)*rlen) < 0)
+                return CI_ERROR;
+            t->total += (unsigned long long)*rlen;
+            if (t->total > t->limit)
+                overflow(t, false);
+            return CI_OK;
+        }
+        overflow(t, true); /* decided now: this input goes on as below */
+        if (t->mode == MODE_PAGE)
+            return CI_OK;
     }
     /* streaming: once the FIFO is full enough, take no more input while c-icap has output
      * to send (produced now, or still pending from an earlier call): c-icap then waits until

@@ -28,6 +28,10 @@ struct inspect_conf {
      * (srv_inspect.c explains). */
     unsigned long long max_hold_request;
     unsigned long long max_hold_response;
+    /* Most body bytes all transactions of a c-icap child may hold at once
+     * (inspect.MaxHeldMemory, 0 = no cap); beyond it a body gets the inspection-limit action,
+     * logged "not inspected". */
+    unsigned long long max_held_memory;
     const char *admin_contact; /* inspect.AdminContact, shown on block pages; NULL = not set */
 };
 extern struct inspect_conf inspect_conf;

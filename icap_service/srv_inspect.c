@@ -11,6 +11,7 @@
  *   inspect.MaxRequestHoldSize 0       # most request body bytes held before answering
  *   inspect.MaxResponseHoldSize 60K    # the same for responses (see below)
  *   inspect.MaxHoldSize SIZE           # sets both
+ *   inspect.MaxHeldMemory 256M         # all held bodies of a c-icap child together (0: no cap)
  *
  * Body rules need the body before the answer, so the service holds its answer until it has
  * decided, up to the policy's inspection-limit. Uploads (REQMOD) are held whole through Squid
@@ -66,6 +67,8 @@ static int LogAllowed = 1;
 #define DEFAULT_RESPONSE_HOLD (60 * 1024)
 static ci_off_t MaxRequestHoldSize = 0;
 static ci_off_t MaxResponseHoldSize = DEFAULT_RESPONSE_HOLD;
+#define DEFAULT_HELD_MEMORY (256 * 1024 * 1024)
+static ci_off_t MaxHeldMemory = DEFAULT_HELD_MEMORY;
 
 /* Like ci_cfg_size_off, but 0 is a valid value (ci_cfg_size_off ignores it). */
 static int parse_size(const char *directive, const char **argv, ci_off_t *out)
@@ -141,6 +144,8 @@ static struct ci_conf_entry conf_table[] = {
     {"MaxResponseHoldSize", &MaxResponseHoldSize, set_size,
      "most response body bytes held back before answering (0: the policy's inspection-limit)"},
     {"MaxHoldSize", NULL, set_both_sizes, "sets MaxRequestHoldSize and MaxResponseHoldSize"},
+    {"MaxHeldMemory", &MaxHeldMemory, set_size,
+     "most body bytes all transactions of a child hold at once (0: no cap)"},
     {"AdminContact", AdminContact, set_words, "who users should contact, shown on block pages"},
     {NULL, NULL, NULL, NULL}};
 
@@ -302,6 +307,7 @@ static int inspect_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     LogAllowed = 1;
     MaxRequestHoldSize = 0;
     MaxResponseHoldSize = DEFAULT_RESPONSE_HOLD;
+    MaxHeldMemory = DEFAULT_HELD_MEMORY;
     AdminContact[0] = '\0';
     ci_service_set_preview(x, 4096);
     ci_service_enable_204(x);
@@ -319,10 +325,13 @@ static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     inspect_conf.log_allowed = LogAllowed != 0;
     inspect_conf.max_hold_request = (unsigned long long)MaxRequestHoldSize;
     inspect_conf.max_hold_response = (unsigned long long)MaxResponseHoldSize;
+    inspect_conf.max_held_memory = (unsigned long long)MaxHeldMemory;
     ci_debug_printf(1, "inspect: bodies are held for inspection up to %llu request bytes and "
                        "%llu response bytes (inspect.MaxRequestHoldSize, MaxResponseHoldSize; "
-                       "0 = the policy's inspection-limit)\n",
-                    inspect_conf.max_hold_request, inspect_conf.max_hold_response);
+                       "0 = the policy's inspection-limit), at most %llu bytes at once "
+                       "(inspect.MaxHeldMemory, 0 = no cap)\n",
+                    inspect_conf.max_hold_request, inspect_conf.max_hold_response,
+                    inspect_conf.max_held_memory);
     inspect_conf.admin_contact = AdminContact[0] ? AdminContact : NULL;
     HOLDER = si_policy_holder_new(PolicyFile ? PolicyFile : "");
     if (!HOLDER)

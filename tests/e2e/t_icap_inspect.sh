@@ -143,6 +143,25 @@ for flags in -nopreview -no204 "-nopreview -no204"; do
     fi
 done
 
+# all held bodies of a c-icap child together are capped (inspect.MaxHeldMemory): past the cap
+# a body gets the inspection-limit action, logged as such, and the next one is inspected again
+lab_stop cicap
+LAB_CICAP_EXTRA="$LAB_CICAP_EXTRA
+inspect.MaxHeldMemory 1M"
+lab_start_cicap || lab_fatal "c-icap did not restart"
+C=(c-icap-client -i 127.0.0.1 -p "$LAB_ICAP_PORT" -s inspect) # (a new port)
+out=$(timeout 60 "${C[@]}" -resp http://dl.test/late.bin -f "$D/late.bin" -v 2>&1)
+lab_assert_match "over MaxHeldMemory: an answer comes" 'ICAP/1.0 200 OK' "$out"
+lab_assert_eq "over MaxHeldMemory: the late marker is not reached, the body passes (no 403)" 0 \
+    "$(grep -c '403 Forbidden' <<<"$out")"
+lab_assert_log "logged as not inspected because of MaxHeldMemory" "$SRV_LOG" \
+    'path=/late.bin rule=inspection-limit action=allowed \(not inspected\) reason="not inspected: held bodies reached inspect.MaxHeldMemory \(1048576 bytes\)"'
+out=$(timeout 20 "${C[@]}" -req http://shop.test/pay -method POST -f "$D/c3.txt" -v 2>&1)
+lab_assert_match "the budget is given back: three cards in a small body blocked again" 'HTTP/1.1 403 Forbidden' "$out"
+(head -c 600000 /dev/urandom; echo EICAR-TEST-MARKER) > "$D/late600k.bin"
+out=$(timeout 60 "${C[@]}" -resp http://dl.test/late600k.bin -f "$D/late600k.bin" -v 2>&1)
+lab_assert_match "a 600 KB body within the budget is held whole: marker found" 'HTTP/1.1 403 Forbidden' "$out"
+
 # reload: a broken file keeps the old policy (logged with file:line), a fixed one is used
 cp "$LAB_POLICY" "$D/policy.good"
 printf '<policy xmlns="urn:squid-inspect:policy:1">\n<security-policy>\n<rule id="x" action="nope"/>\n</security-policy>\n</policy>\n' > "$LAB_POLICY"
