@@ -7,6 +7,8 @@
  * (headers only: the access log has no bodies or headers, so body and header conditions cannot
  * match and rules needing the body are counted as undecided). The decisions are compared with
  * the baseline policy, or, without one, with what the log recorded (tls= and verdict=).
+ * A verify-name bypass depends on the server's certificate: it is predicted from the probe
+ * outcome the log line carries (tls=ACTION:RULE:CODE), else keyed bypass-if-name-verified:RULE.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -34,10 +36,15 @@ struct tallies {
     size_t n, cap;
 };
 
+/* What a verify-name bypass rule does to a connection: it depends on the server's certificate,
+ * which only the log's probe outcome (tls=ACTION:RULE:CODE) tells. */
+enum vn_outcome { VN_NONE, VN_VERIFIED, VN_FAILED, VN_UNPROBED, VN_COUNT };
+
 struct replay {
     struct si_policy *pol, *base;
     unsigned max_examples;
-    unsigned long lines, parsed, conns, reqs;
+    unsigned long lines, parsed, native, conns, reqs;
+    unsigned long vn[VN_COUNT]; /* connections decided by a verify-name rule of POLICY */
     struct tallies tls, tls_changes, sec, sec_changes;
 };
 
@@ -106,15 +113,48 @@ static void tallies_print(struct tallies *ts, const char *title, const char *non
     }
 }
 
-static void tls_key(const struct si_policy *p, const struct ctl_logrec *r, const struct ctl_target *t,
-                    char *key, size_t keysize)
+static bool is_probe_word(const char *code)
+{
+    static const char *const words[] = {"name-verified", "name-mismatch", "cert-untrusted",
+                                        "probe-failed"}; /* bump_helper/probe.c */
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (!strcmp(code, words[i]))
+            return true;
+    }
+    return false;
+}
+
+/* The key of a verify-name bypass by RULE: what the logged probe outcome predicts (the name was
+ * verified: bypass; it failed: the fallback the helper logged), or undecided without one. */
+static enum vn_outcome verify_name_key(const struct ctl_logrec *r, const char *rule, char *key,
+                                       size_t keysize)
+{
+    if (!is_probe_word(r->tls_code)) {
+        snprintf(key, keysize, "bypass-if-name-verified:%s", rule);
+        return VN_UNPROBED;
+    }
+    if (!strcmp(r->tls_code, "name-verified")) {
+        snprintf(key, keysize, "bypass:%s", rule);
+        return VN_VERIFIED;
+    }
+    snprintf(key, keysize, "%s:%s", r->tls_action[0] && strcmp(r->tls_action, "bypass") ?
+             r->tls_action : "inspect", rule);
+    return VN_FAILED;
+}
+
+static enum vn_outcome tls_key(const struct si_policy *p, const struct ctl_logrec *r,
+                               const struct ctl_target *t, char *key, size_t keysize)
 {
     struct si_inspect_facts f = {.client_ip = r->client, .user = r->user, .groups = r->groups,
                                  .server_name = r->sni ? r->sni : t->host, .port = t->port};
     struct si_inspect_result res;
 
     si_policy_inspection_decide(p, &f, &res);
+    if (res.action == SI_INSPECT_BYPASS && res.verify_name)
+        return verify_name_key(r, res.rule_id, key, keysize);
     snprintf(key, keysize, "%s:%s", si_inspect_action_name(res.action), res.rule_id);
+    return VN_NONE;
 }
 
 static void logged_tls_key(const struct ctl_logrec *r, char *key, size_t keysize)
@@ -204,7 +244,7 @@ static void replay_line(struct replay *rp, const char *line)
             !strncmp(r->code, "TCP_DENIED", 10)) /* refused before any ssl_bump decision */
             goto out;
         rp->conns++;
-        tls_key(rp->pol, r, &t, newk, sizeof(newk));
+        rp->vn[tls_key(rp->pol, r, &t, newk, sizeof(newk))]++;
         if (rp->base)
             tls_key(rp->base, r, &t, oldk, sizeof(oldk));
         else
@@ -244,6 +284,16 @@ static int replay_file(struct replay *rp, const char *path)
     return 0;
 }
 
+static void print_verify_name_summary(const struct replay *rp)
+{
+    unsigned long n = rp->vn[VN_VERIFIED] + rp->vn[VN_FAILED] + rp->vn[VN_UNPROBED];
+
+    if (n)
+        printf("# %lu connections depend on name verification (verify-name): %lu verified in the "
+               "log, %lu failed it, %lu never probed\n",
+               n, rp->vn[VN_VERIFIED], rp->vn[VN_FAILED], rp->vn[VN_UNPROBED]);
+}
+
 static void report(struct replay *rp, const char *polpath, const char *basepath)
 {
     printf("# replay: %lu lines, %lu in the inspect format: %lu TLS connections, %lu requests\n",
@@ -251,7 +301,7 @@ static void report(struct replay *rp, const char *polpath, const char *basepath)
     printf("# policy %s (digest %s); compared with %s%s%s\n", polpath, si_policy_digest(rp->pol),
            rp->base ? "baseline " : "what the log recorded (tls=, verdict=)",
            rp->base ? basepath : "", rp->base ? "" : "");
-    printf("# verify-name bypass rules are counted as bypass (replay cannot probe servers)\n");
+    print_verify_name_summary(rp);
     tallies_print(&rp->tls, "https-inspection decisions (per connection):", "(no TLS connection)");
     tallies_print(&rp->tls_changes, "https-inspection changes (before -> after):",
                   "none: every connection would be treated as before");

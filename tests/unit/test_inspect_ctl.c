@@ -76,6 +76,18 @@ static char *mkdir_tmp(void)
     return dir;
 }
 
+/* Writes text to DIR/NAME; path receives the file's path. */
+static void write_file(const char *dir, const char *name, const char *text, char *path,
+                       size_t pathsize)
+{
+    FILE *f;
+
+    snprintf(path, pathsize, "%s/%s", dir, name);
+    cr_assert_not_null(f = fopen(path, "w"), "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
 Test(ca, one_tier_with_name_constraints)
 {
     struct ctl_ca_opts o;
@@ -347,12 +359,8 @@ Test(policy_cmds, explain_with_groups)
         "<rule id=\"finance-direct\" action=\"bypass\"><group names=\"finance\"/></rule>"
         "</https-inspection></policy>\n";
     char *dir = mkdir_tmp(), path[256], *out;
-    FILE *f;
 
-    snprintf(path, sizeof(path), "%s/groups.xml", dir);
-    cr_assert_not_null(f = fopen(path, "w"));
-    fputs(xml, f);
-    fclose(f);
+    write_file(dir, "groups.xml", xml, path, sizeof(path));
     {
         char *a[] = {"explain", path, "--client", "10.0.0.1", "--group", "staff", "--group",
                      "finance", "good.test", NULL};
@@ -418,16 +426,9 @@ Test(policy_cmds, replay_uses_the_logged_groups)
         " sni=\"bank.test\" tls=inspect:default:default cert_errors=\"-\" verdict=\"-\" fail=-"
         " err=-/- cport=2 icap=\"-\" groups=\"-\" ref=sq-1-2\n";
     char *dir = mkdir_tmp(), xpath[256], lpath[256], *out;
-    FILE *f;
 
-    snprintf(xpath, sizeof(xpath), "%s/groups.xml", dir);
-    snprintf(lpath, sizeof(lpath), "%s/access.log", dir);
-    cr_assert_not_null(f = fopen(xpath, "w"));
-    fputs(xml, f);
-    fclose(f);
-    cr_assert_not_null(f = fopen(lpath, "w"));
-    fputs(log, f);
-    fclose(f);
+    write_file(dir, "groups.xml", xml, xpath, sizeof(xpath));
+    write_file(dir, "access.log", log, lpath, sizeof(lpath));
     char *a[] = {"replay", xpath, lpath, NULL};
     cr_assert_eq(run_captured(ctl_replay_main, 3, a, &out), 0);
     cr_assert(strstr(out, "inspect:default -> bypass:finance-direct"),
@@ -437,6 +438,76 @@ Test(policy_cmds, replay_uses_the_logged_groups)
     free(out);
     unlink(xpath);
     unlink(lpath);
+    rmdir(dir);
+}
+
+/* A verify-name bypass depends on the server's certificate: replay predicts it from the probe
+ * outcome the log carries, and says how many connections depend on it. */
+Test(policy_cmds, replay_predicts_verify_name_from_the_logged_probe)
+{
+    char *out;
+    char *a[] = {"replay", FIXTURES "/policy.xml", FIXTURES "/access-policy.log", NULL};
+    char *b[] = {"replay", FIXTURES "/policy-old.xml", FIXTURES "/access-policy.log", NULL};
+
+    cr_assert_eq(run_captured(ctl_replay_main, 3, a, &out), 0);
+    cr_assert_null(strstr(out, "inspect:pinned-app -> bypass:pinned-app"),
+                   "the same policy changes nothing: %s", out);
+    cr_assert_null(strstr(out, "pinned-app ->"), "%s", out);
+    cr_assert(strstr(out, "1  inspect:pinned-app\n"), "the name-mismatch fallback: %s", out);
+    cr_assert(strstr(out, "1  bypass:pinned-app\n"), "the verified name: %s", out);
+    cr_assert(strstr(out, "\n# 2 connections depend on name verification (verify-name): 1 verified "
+                          "in the log, 1 failed it, 0 never probed\n"), "%s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_replay_main, 3, b, &out), 0);
+    cr_assert_null(strstr(out, "verify-name"), "no verify-name rule, no word of it: %s", out);
+    cr_assert_null(strstr(out, "counted as bypass"), "%s", out);
+    free(out);
+}
+
+static const char pinned_log[] =
+    "1795262341.023 2 10.0.0.1 NONE_NONE/200 0 CONNECT 192.0.2.1:443 - bump=splice"
+    " sni=\"www.good.test\" tls=bypass:pinned-app:name-verified err=-/- cport=1\n"
+    "1795262341.336 16 10.0.0.1 NONE_NONE/200 0 CONNECT 192.0.2.1:443 - bump=bump"
+    " sni=\"www.good.test\" tls=inspect:pinned-app:name-mismatch err=-/- cport=2\n"
+    "1795262342.000 3 10.0.0.1 NONE_NONE/200 0 CONNECT 192.0.2.1:443 - bump=splice"
+    " sni=\"www.good.test\" tls=bypass:pinned-app:matched err=-/- cport=3\n";
+
+static void pinned_policy(const char *dir, const char *name, const char *vn, char *path,
+                          size_t pathsize)
+{
+    char xml[512];
+
+    snprintf(xml, sizeof(xml), "<policy xmlns=\"urn:squid-inspect:policy:1\"><https-inspection>"
+             "<rule id=\"pinned-app\" action=\"bypass\" verify-name=\"%s\">"
+             "<server-name>www.good.test</server-name></rule></https-inspection></policy>\n", vn);
+    write_file(dir, name, xml, path, pathsize);
+}
+
+/* Both sides of a baseline comparison predict verify-name the same way. */
+Test(policy_cmds, replay_baseline_that_turns_verify_name_on)
+{
+    char *dir = mkdir_tmp(), on[256], off[256], log[256], *out;
+
+    pinned_policy(dir, "on.xml", "true", on, sizeof(on));
+    pinned_policy(dir, "off.xml", "false", off, sizeof(off));
+    write_file(dir, "access.log", pinned_log, log, sizeof(log));
+    char *a[] = {"replay", on, "--baseline", off, log, NULL};
+    cr_assert_eq(run_captured(ctl_replay_main, 5, a, &out), 0);
+    cr_assert(strstr(out, "1  bypass:pinned-app -> inspect:pinned-app\n"), "%s", out);
+    cr_assert(strstr(out, "1  bypass:pinned-app -> bypass-if-name-verified:pinned-app\n"),
+              "without a logged probe the outcome is undecided: %s", out);
+    cr_assert(strstr(out, "# 3 connections depend on name verification (verify-name): 1 verified "
+                          "in the log, 1 failed it, 1 never probed\n"), "%s", out);
+    free(out);
+    char *b[] = {"replay", off, "--baseline", on, log, NULL};
+    cr_assert_eq(run_captured(ctl_replay_main, 5, b, &out), 0);
+    cr_assert(strstr(out, "1  inspect:pinned-app -> bypass:pinned-app\n"), "%s", out);
+    cr_assert(strstr(out, "1  bypass-if-name-verified:pinned-app -> bypass:pinned-app\n"), "%s", out);
+    cr_assert_null(strstr(out, "depend on name verification"), "%s", out);
+    free(out);
+    unlink(on);
+    unlink(off);
+    unlink(log);
     rmdir(dir);
 }
 
