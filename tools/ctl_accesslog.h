@@ -10,6 +10,13 @@
  * user's groups, comma-separated: %note{si_group_} by default). Values may
  * be "quoted"; "-" means empty. Unknown keys are ignored, so older or extended formats parse.
  *
+ * Squid's default native `squid` logformat shares the first 8 fields and goes on with
+ * HIERARCHY/PEER and the content type (no key=value fields):
+ *
+ *   TIME ELAPSED CLIENT CODE/STATUS BYTES METHOD URL USER HIER_DIRECT/192.0.2.10 text/html
+ *
+ * Such a line parses too, with rec->native set and none of the keys above.
+ *
  * Ownership: a record points into its own copy of the line (rec->buf).
  * Thread-safety: reentrant.
  */
@@ -28,10 +35,11 @@ struct ctl_logrec {
     const char *bump, *sni, *cport, *tls, *err, *cert_errors, *verdict, *fail,
         *groups; /* NULL = absent/"-" */
     char tls_action[32], tls_rule[128], tls_code[32]; /* split from tls, "" when absent */
+    bool native;          /* a line of Squid's native `squid` logformat (no key=value fields) */
     char buf[CTL_LOG_LINE_MAX];
 };
 
-/* Returns true when the line is an `inspect` format line (it needs at least the first 8 fields). */
+/* Returns true when the line is an `inspect` or native format line (it needs the first 8 fields). */
 bool ctl_log_parse(const char *line, struct ctl_logrec *rec);
 
 /* The server name of a record: SNI, else the host of a CONNECT/https URL, else NULL.

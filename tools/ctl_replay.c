@@ -43,7 +43,7 @@ enum vn_outcome { VN_NONE, VN_VERIFIED, VN_FAILED, VN_UNPROBED, VN_COUNT };
 struct replay {
     struct si_policy *pol, *base;
     unsigned max_examples;
-    unsigned long lines, parsed, native, conns, reqs;
+    unsigned long lines, parsed, native, conns, native_conns, reqs;
     unsigned long vn[VN_COUNT]; /* connections decided by a verify-name rule of POLICY */
     struct tallies tls, tls_changes, sec, sec_changes;
 };
@@ -226,42 +226,72 @@ static void compare(struct replay *rp, struct tallies *changes, const char *old,
     tally_add(changes, tr, ex, rp->max_examples);
 }
 
-static void replay_line(struct replay *rp, const char *line)
+/* The CONNECT lines that stand for one ssl_bump decision: in the inspect format the step-2
+ * line (the TCP_TUNNEL line of a splice repeats it); in the native format, which a Squid that
+ * does not bump yet writes once per CONNECT, every CONNECT that http_access let through. */
+static bool is_tls_decision(const struct ctl_logrec *r)
 {
-    struct ctl_logrec *r = malloc(sizeof(*r));
-    struct ctl_target t = {0};
-    char newk[KEY_MAX], oldk[KEY_MAX], err[256];
+    if (!strncmp(r->code, "TCP_DENIED", 10)) /* refused before any ssl_bump decision */
+        return false;
+    if (r->native)
+        return true;
+    return r->bump && (!strcmp(r->bump, "splice") || !strcmp(r->bump, "bump") ||
+                       !strcmp(r->bump, "terminate")) && strncmp(r->code, "TCP_TUNNEL", 10);
+}
 
-    rp->lines++;
-    if (!r || !ctl_log_parse(line, r))
-        goto out;
-    rp->parsed++;
-    if (ctl_target_parse(r->url, &t, err, sizeof(err)) < 0)
-        goto out;
-    if (!strcmp(r->method, "CONNECT")) {
-        if (!r->bump || (strcmp(r->bump, "splice") && strcmp(r->bump, "bump") &&
-                         strcmp(r->bump, "terminate")) || !strncmp(r->code, "TCP_TUNNEL", 10) ||
-            !strncmp(r->code, "TCP_DENIED", 10)) /* refused before any ssl_bump decision */
-            goto out;
-        rp->conns++;
-        rp->vn[tls_key(rp->pol, r, &t, newk, sizeof(newk))]++;
-        if (rp->base)
-            tls_key(rp->base, r, &t, oldk, sizeof(oldk));
-        else
-            logged_tls_key(r, oldk, sizeof(oldk));
-        tally_add(&rp->tls, newk, NULL, 0);
-        compare(rp, &rp->tls_changes, oldk, newk, r, r->sni ? r->sni : t.host);
-        goto out;
-    }
-    rp->reqs++;
-    sec_key(rp->pol, r, &t, newk, sizeof(newk));
+static void replay_conn(struct replay *rp, const struct ctl_logrec *r, const struct ctl_target *t)
+{
+    char newk[KEY_MAX], oldk[KEY_MAX];
+
+    rp->conns++;
+    rp->native_conns += r->native;
+    rp->vn[tls_key(rp->pol, r, t, newk, sizeof(newk))]++;
     if (rp->base)
-        sec_key(rp->base, r, &t, oldk, sizeof(oldk));
+        tls_key(rp->base, r, t, oldk, sizeof(oldk));
+    else if (r->native) /* Squid's own format records no decision */
+        snprintf(oldk, sizeof(oldk), "unknown");
+    else
+        logged_tls_key(r, oldk, sizeof(oldk));
+    tally_add(&rp->tls, newk, NULL, 0);
+    if (rp->base || !r->native)
+        compare(rp, &rp->tls_changes, oldk, newk, r, r->sni ? r->sni : t->host);
+}
+
+static void replay_request(struct replay *rp, const struct ctl_logrec *r,
+                           const struct ctl_target *t)
+{
+    char newk[KEY_MAX], oldk[KEY_MAX];
+
+    rp->reqs++;
+    sec_key(rp->pol, r, t, newk, sizeof(newk));
+    if (rp->base)
+        sec_key(rp->base, r, t, oldk, sizeof(oldk));
     else
         logged_sec_key(r, oldk, sizeof(oldk));
     tally_add(&rp->sec, newk, NULL, 0);
     if (rp->base || strcmp(oldk, "not-logged") != 0)
         compare(rp, &rp->sec_changes, oldk, newk, r, r->url);
+}
+
+static void replay_line(struct replay *rp, const char *line)
+{
+    struct ctl_logrec *r = malloc(sizeof(*r));
+    struct ctl_target t = {0};
+    char err[256];
+
+    rp->lines++;
+    if (!r || !ctl_log_parse(line, r))
+        goto out;
+    if (r->native)
+        rp->native++;
+    else
+        rp->parsed++;
+    if (ctl_target_parse(r->url, &t, err, sizeof(err)) < 0)
+        goto out;
+    if (strcmp(r->method, "CONNECT") != 0)
+        replay_request(rp, r, &t);
+    else if (is_tls_decision(r))
+        replay_conn(rp, r, &t);
 out:
     free(r);
 }
@@ -296,15 +326,22 @@ static void print_verify_name_summary(const struct replay *rp)
 
 static void report(struct replay *rp, const char *polpath, const char *basepath)
 {
-    printf("# replay: %lu lines, %lu in the inspect format: %lu TLS connections, %lu requests\n",
-           rp->lines, rp->parsed, rp->conns, rp->reqs);
+    printf("# replay: %lu lines, %lu in the inspect format", rp->lines, rp->parsed);
+    if (rp->native)
+        printf(", %lu in Squid's native format", rp->native);
+    printf(": %lu TLS connections, %lu requests\n", rp->conns, rp->reqs);
     printf("# policy %s (digest %s); compared with %s%s%s\n", polpath, si_policy_digest(rp->pol),
            rp->base ? "baseline " : "what the log recorded (tls=, verdict=)",
            rp->base ? basepath : "", rp->base ? "" : "");
+    if (rp->native_conns && !rp->base)
+        printf("# %lu connections from native-format lines have no recorded decision (unknown): "
+               "compare with --baseline to see changes\n", rp->native_conns);
     print_verify_name_summary(rp);
     tallies_print(&rp->tls, "https-inspection decisions (per connection):", "(no TLS connection)");
     tallies_print(&rp->tls_changes, "https-inspection changes (before -> after):",
-                  "none: every connection would be treated as before");
+                  rp->base || rp->native_conns < rp->conns ?
+                  "none: every connection would be treated as before" :
+                  "none known: native-format lines record no decision to compare with");
     tallies_print(&rp->sec, "security-policy, request phase (from the log: no headers, no body):",
                   "(no request)");
     tallies_print(&rp->sec_changes, "security-policy changes (before -> after):",
@@ -313,8 +350,8 @@ static void report(struct replay *rp, const char *polpath, const char *basepath)
 
 static const char replay_usage[] =
     "usage: inspect-ctl replay POLICY [--baseline OLD_POLICY] [--examples N] ACCESS_LOG...\n"
-    "  Runs an access log (inspect logformat) through POLICY: decisions per rule, and what\n"
-    "  would change against OLD_POLICY (or against what the log recorded).\n";
+    "  Runs an access log (inspect logformat, or Squid's native one) through POLICY: decisions\n"
+    "  per rule, and what would change against OLD_POLICY (or against what the log recorded).\n";
 
 int ctl_replay_main(int argc, char **argv)
 {

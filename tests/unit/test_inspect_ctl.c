@@ -220,6 +220,13 @@ Test(accesslog, parses_a_real_squid_line)
     cr_assert_null(r->err, "-/- is no error");
     cr_assert_str_eq(r->cport, "55420");
     cr_assert_str_eq(ctl_log_server_name(r, host, sizeof(host)), "good.test");
+    cr_assert_not(r->native);
+    cr_assert(ctl_log_parse("1795262400.101    183 10.1.2.3 TCP_TUNNEL/200 6071 CONNECT "
+                            "www.good.test:443 bob HIER_DIRECT/192.0.2.10 -\n", r));
+    cr_assert(r->native, "Squid's native format");
+    cr_assert_str_eq(r->url, "www.good.test:443");
+    cr_assert_str_eq(r->user, "bob");
+    cr_assert_null(r->bump);
     cr_assert_not(ctl_log_parse("garbage line\n", r));
     cr_assert_not(ctl_log_parse("", r));
     free(r);
@@ -509,6 +516,34 @@ Test(policy_cmds, replay_baseline_that_turns_verify_name_on)
     unlink(off);
     unlink(log);
     rmdir(dir);
+}
+
+/* A stock Squid's native-format log (no bump=, no tls=): CONNECTs are decided on the CONNECT
+ * host; with no recorded decision, only a baseline comparison reports changes. */
+Test(policy_cmds, replay_reads_squids_native_format)
+{
+    char *out;
+    char *a[] = {"replay", FIXTURES "/policy.xml", FIXTURES "/access-native.log", NULL};
+    char *b[] = {"replay", FIXTURES "/policy.xml", "--baseline", FIXTURES "/policy-old.xml",
+                 FIXTURES "/access-native.log", NULL};
+
+    cr_assert_eq(run_captured(ctl_replay_main, 3, a, &out), 0);
+    cr_assert(strstr(out, "9 lines, 0 in the inspect format, 9 in Squid's native format: "
+                          "4 TLS connections, 3 requests\n"), "TCP_DENIED is no decision: %s", out);
+    cr_assert(strstr(out, "1  bypass:vip-users\n"), "the logged user counts: %s", out);
+    cr_assert(strstr(out, "1  terminate:kill\n"), "%s", out);
+    cr_assert(strstr(out, "1  bypass-if-name-verified:pinned-app\n"), "never probed: %s", out);
+    cr_assert(strstr(out, "1  block:no-echo\n"), "%s", out);
+    cr_assert_null(strstr(out, "unknown ->"), "no change without a baseline: %s", out);
+    cr_assert(strstr(out, "4 connections from native-format lines have no recorded decision"),
+              "%s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_replay_main, 5, b, &out), 0);
+    cr_assert(strstr(out, "1  inspect:default -> bypass:net-direct\n"), "%s", out);
+    cr_assert(strstr(out, "1  inspect:default -> bypass:vip-users\n"), "%s", out);
+    cr_assert(strstr(out, "1  allow:default -> block:no-echo\n"), "%s", out);
+    cr_assert_null(strstr(out, "terminate:kill ->"), "kill is in both policies: %s", out);
+    free(out);
 }
 
 Test(policy_cmds, coverage_counts_outcomes_rules_and_failures)
