@@ -22,7 +22,8 @@ EXTRA_DIST += $(INSPECT_E2E)
 
 # Unit tests (Criterion; fixtures in tests/unit/fixtures/inspect).
 INSPECT_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/bump_helper -I$(top_srcdir)/tools \
-	-DFIXTURES='"$(abs_top_srcdir)/tests/unit/fixtures/inspect"'
+	-DFIXTURES='"$(abs_top_srcdir)/tests/unit/fixtures/inspect"' \
+	-DINSPECT_CTL='"$(abs_top_builddir)/tools/inspect-ctl"'
 check_PROGRAMS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
 tests_unit_test_inspect_bump_SOURCES = tests/unit/test_inspect_bump.c $(BUMP_SOURCES)
 tests_unit_test_inspect_bump_CFLAGS = $(INSPECT_UNIT_CFLAGS)

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -23,6 +25,9 @@
 
 #ifndef FIXTURES
 #define FIXTURES "tests/unit/fixtures/inspect"
+#endif
+#ifndef INSPECT_CTL
+#define INSPECT_CTL "tools/inspect-ctl"
 #endif
 
 /* Runs f(argc, argv) with stdout captured; returns the exit status, *out = what it printed. */
@@ -67,6 +72,37 @@ static X509 *read_cert(const char *path, int index)
     return x;
 }
 
+/* CA:TRUE with this pathlen, and critical name constraints excluding n_excluded subtrees
+ * (0: none at all). */
+static void assert_ca_constraints(X509 *x, long pathlen, int n_excluded, const char *what)
+{
+    BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
+    NAME_CONSTRAINTS *nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
+    int crit = X509_get_ext_by_NID(x, NID_name_constraints, -1);
+
+    cr_assert(bc && bc->ca, "%s: CA:TRUE", what);
+    cr_assert_eq(ASN1_INTEGER_get(bc->pathlen), pathlen, "%s: pathlen %ld", what, pathlen);
+    if (n_excluded) {
+        cr_assert(nc && sk_GENERAL_SUBTREE_num(nc->excludedSubtrees) == n_excluded,
+                  "%s: %d excluded name subtrees", what, n_excluded);
+        cr_assert(X509_EXTENSION_get_critical(X509_get_ext(x, crit)), "%s: critical", what);
+    } else {
+        cr_assert_null(nc, "%s: no name constraints were asked for", what);
+    }
+    BASIC_CONSTRAINTS_free(bc);
+    NAME_CONSTRAINTS_free(nc);
+}
+
+static void assert_private_file(const char *dir, const char *name)
+{
+    char path[256];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    cr_assert_eq(stat(path, &st), 0, "%s exists", path);
+    cr_assert_eq(st.st_mode & 0777, 0600, "%s is mode 0600, not %o", path, st.st_mode & 0777);
+}
+
 static char *mkdir_tmp(void)
 {
     static char dir[64];
@@ -92,31 +128,28 @@ Test(ca, one_tier_with_name_constraints)
 {
     struct ctl_ca_opts o;
     char err[256], path[128];
-    struct stat st;
     FILE *out = tmpfile();
     const char *dir = mkdir_tmp();
     X509 *ca;
-    BASIC_CONSTRAINTS *bc;
-    NAME_CONSTRAINTS *nc;
 
     ctl_ca_opts_default(&o);
     o.dir = dir;
     o.exclude_dns[o.n_exclude_dns++] = ".corp.example";
     o.exclude_ip[o.n_exclude_ip++] = "10.0.0.0/8";
     cr_assert_eq(ctl_ca_create(&o, out, err, sizeof(err)), 0, "%s", err);
-    snprintf(path, sizeof(path), "%s/ca.key", dir);
-    cr_assert_eq(stat(path, &st), 0);
-    cr_assert_eq(st.st_mode & 0777, 0600, "the key is 0600");
+    assert_private_file(dir, "ca.key");
     snprintf(path, sizeof(path), "%s/ca.pem", dir);
     ca = read_cert(path, 0);
     cr_assert_not_null(ca);
-    bc = X509_get_ext_d2i(ca, NID_basic_constraints, NULL, NULL);
-    cr_assert(bc && bc->ca, "CA:TRUE");
-    cr_assert_eq(ASN1_INTEGER_get(bc->pathlen), 0, "pathlen 0");
-    nc = X509_get_ext_d2i(ca, NID_name_constraints, NULL, NULL);
-    cr_assert(nc && sk_GENERAL_SUBTREE_num(nc->excludedSubtrees) == 2);
+    assert_ca_constraints(ca, 0, 2, "the one-tier CA");
     cr_assert_eq(X509_check_issued(ca, ca), X509_V_OK, "self-signed");
     cr_assert_gt(X509_cmp_time(X509_get0_notAfter(ca), NULL), 0);
+    {
+        int days, secs;
+        cr_assert(ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(ca)));
+        cr_assert(days == 1825 || (days == 1824 && secs > 86000),
+                  "valid for the default 1825 days from now, not %d days %d s", days, secs);
+    }
     rewind(out);
     {
         char line[512];
@@ -130,8 +163,6 @@ Test(ca, one_tier_with_name_constraints)
     cr_assert(strstr(err, "--force"), "%s", err);
     o.force = true;
     cr_assert_eq(ctl_ca_create(&o, out, err, sizeof(err)), 0, "%s", err);
-    BASIC_CONSTRAINTS_free(bc);
-    NAME_CONSTRAINTS_free(nc);
     X509_free(ca);
     fclose(out);
 }
@@ -145,14 +176,16 @@ Test(ca, two_tier_chain_verifies)
     X509 *issuing, *root, *root2;
     X509_STORE *store = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    BASIC_CONSTRAINTS *bc;
 
     ctl_ca_opts_default(&o);
     o.dir = dir;
     o.two_tier = true;
     o.keytype = CTL_CA_KEY_RSA;
     o.rsa_bits = 2048;
+    o.exclude_dns[o.n_exclude_dns++] = "corp.example";
     cr_assert_eq(ctl_ca_create(&o, out, err, sizeof(err)), 0, "%s", err);
+    assert_private_file(dir, "root.key");
+    assert_private_file(dir, "ca.key");
     snprintf(path, sizeof(path), "%s/ca.pem", dir);
     issuing = read_cert(path, 0);
     root2 = read_cert(path, 1);
@@ -160,18 +193,50 @@ Test(ca, two_tier_chain_verifies)
     root = read_cert(path, 0);
     cr_assert(issuing && root && root2);
     cr_assert_eq(X509_cmp(root, root2), 0, "ca.pem carries the root after the issuing CA");
-    bc = X509_get_ext_d2i(root, NID_basic_constraints, NULL, NULL);
-    cr_assert_eq(ASN1_INTEGER_get(bc->pathlen), 1, "the root allows one issuing CA below it");
+    assert_ca_constraints(root, 1, 1, "the root allows one issuing CA below it");
+    assert_ca_constraints(issuing, 0, 1, "the issuing CA signs only leaves");
     X509_STORE_add_cert(store, root);
     X509_STORE_CTX_init(ctx, store, issuing, NULL);
     cr_assert_eq(X509_verify_cert(ctx), 1, "issuing CA verifies against the root");
     X509_STORE_CTX_free(ctx);
     X509_STORE_free(store);
-    BASIC_CONSTRAINTS_free(bc);
     X509_free(issuing);
     X509_free(root);
     X509_free(root2);
     fclose(out);
+}
+
+/* The installed command itself: exit status, files, and squid.conf lines naming them. */
+Test(ca, the_cli_creates_the_ca_and_prints_squid_conf)
+{
+    const char *dir = mkdir_tmp();
+    char cmd[512], line[1024], want[2 * PATH_MAX + 64], real[PATH_MAX];
+    FILE *p;
+    int found = 0, status;
+
+    snprintf(cmd, sizeof(cmd), "'%s' ca init --dir '%s' --exclude-domain corp.example 2>&1",
+             INSPECT_CTL, dir);
+    cr_assert_not_null(p = popen(cmd, "r"));
+    cr_assert_not_null(realpath(dir, real));
+    snprintf(want, sizeof(want), "http_port 3128 ssl-bump tls-cert=%s/ca.pem tls-key=%s/ca.key ",
+             real, real);
+    while (fgets(line, sizeof(line), p))
+        found |= !strncmp(line, want, strlen(want));
+    status = pclose(p);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0, not %d", status);
+    cr_assert(found, "the http_port line names %s/ca.pem and ca.key", real);
+    assert_private_file(dir, "ca.key");
+    snprintf(line, sizeof(line), "%s/ca.pem", dir);
+    X509 *ca = read_cert(line, 0);
+    cr_assert_not_null(ca, "ca.pem holds a certificate");
+    assert_ca_constraints(ca, 0, 1, "ca.pem from the CLI");
+    X509_free(ca);
+    cr_assert_eq(system(cmd), 256, "a second run refuses to overwrite: exit status 1");
+    snprintf(line, sizeof(line), "%s/ca.pem", dir);
+    unlink(line);
+    snprintf(line, sizeof(line), "%s/ca.key", dir);
+    unlink(line);
+    rmdir(dir);
 }
 
 Test(ca, bad_options_are_refused)
