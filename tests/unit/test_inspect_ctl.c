@@ -30,20 +30,23 @@
 #define INSPECT_CTL "tools/inspect-ctl"
 #endif
 
-/* Runs f(argc, argv) with stdout captured; returns the exit status, *out = what it printed. */
-static int run_captured(int (*f)(int, char **), int argc, char **argv, char **out)
+/* Runs f(argc, argv) with the output fd (STDOUT_FILENO or STDERR_FILENO) captured; returns
+ * the exit status, *out = what it wrote there. */
+static int run_capturing(int (*f)(int, char **), int argc, char **argv, int outfd, char **out)
 {
     char tmpl[] = "/tmp/test_ctl_out.XXXXXX";
-    int fd = mkstemp(tmpl), saved = dup(STDOUT_FILENO), rc;
+    int fd = mkstemp(tmpl), saved = dup(outfd), rc;
     FILE *fp;
     long n;
 
     cr_assert_geq(fd, 0);
     fflush(stdout);
-    dup2(fd, STDOUT_FILENO);
+    fflush(stderr);
+    dup2(fd, outfd);
     rc = f(argc, argv);
     fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
+    fflush(stderr);
+    dup2(saved, outfd);
     close(saved);
     fp = fdopen(fd, "r");
     fseek(fp, 0, SEEK_END);
@@ -54,6 +57,11 @@ static int run_captured(int (*f)(int, char **), int argc, char **argv, char **ou
     fclose(fp);
     unlink(tmpl);
     return rc;
+}
+
+static int run_captured(int (*f)(int, char **), int argc, char **argv, char **out)
+{
+    return run_capturing(f, argc, argv, STDOUT_FILENO, out);
 }
 
 /* ---------------- ca init ---------------- */
@@ -345,11 +353,36 @@ Test(pinned, finds_rejected_handshakes_in_a_real_log)
 
     fclose(out);
     cr_assert_eq(n, 2, "%s", buf);
-    cr_assert(strstr(buf, "\nwww.good.test bumped=3 rejected=3 (100%) reasons: alert-unknown-ca=3"), "%s", buf);
+    cr_assert(strstr(buf, "\nwww.good.test bumped=3 rejected=3 (100%) reasons: alert-unknown-ca=3"
+                          " clients: 127.0.0.1\n"), "%s", buf);
     cr_assert(strstr(buf, "<rule id=\"pinned-www-good-test\" action=\"bypass\" verify-name=\"true\">"
                           "<server-name>www.good.test</server-name></rule>"), "%s", buf);
     cr_assert(strstr(buf, "\na.wild.test bumped=2 rejected=2 (100%) reasons: closed-before-request=2"), "%s", buf);
     cr_assert_null(strstr(buf, "\ngood.test "), "good.test carried requests: %s", buf);
+    free(buf);
+    ctl_pinned_free(p);
+}
+
+/* Every rejecting client is listed once, in the order seen. */
+Test(pinned, lists_the_rejecting_clients)
+{
+    static const char rejected[] =
+        "1795262320.852 10 %s NONE_NONE/200 0 CONNECT www.good.test:443 - bump=bump"
+        " sni=\"www.good.test\" tls=inspect:default:default fail=client-rejected-cert"
+        " err=ERR_SECURE_ACCEPT_FAIL/SQUID_TLS_ERR_ACCEPT+TLS_LIB_ERR=A000418+TLS_IO_ERR=1\n";
+    static const char *const clients[] = {"10.0.0.7", "10.0.0.9", "10.0.0.7"};
+    struct ctl_pinned *p = ctl_pinned_new();
+    char line[512], *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(line, sizeof(line), rejected, clients[i]);
+        ctl_pinned_add_line(p, line);
+    }
+    cr_assert_eq(ctl_pinned_print(p, out, 3, 0.5), 1);
+    fclose(out);
+    cr_assert(strstr(buf, " clients: 10.0.0.7 10.0.0.9\n"), "%s", buf);
     free(buf);
     ctl_pinned_free(p);
 }
@@ -379,7 +412,11 @@ Test(policy_cmds, validate_ok_and_errors)
     cr_assert(strstr(out, "valid (digest "), "%s", out);
     cr_assert(strstr(out, "5 inspection rules"), "%s", out);
     free(out);
-    cr_assert_eq(run_captured(ctl_validate_main, 2, bad, &out), 1, "an invalid policy exits 1");
+    cr_assert_eq(run_capturing(ctl_validate_main, 2, bad, STDERR_FILENO, &out), 1,
+                 "an invalid policy exits 1");
+    cr_assert(strstr(out, "/invalid.xml:3: "), "the error names the file and the line of the "
+              "bad rule: %s", out);
+    cr_assert(strstr(out, "rule"), "%s", out);
     free(out);
 }
 
