@@ -319,9 +319,9 @@ static void print_verify_name_summary(const struct replay *rp)
     unsigned long n = rp->vn[VN_VERIFIED] + rp->vn[VN_FAILED] + rp->vn[VN_UNPROBED];
 
     if (n)
-        printf("# %lu connections depend on name verification (verify-name): %lu verified in the "
-               "log, %lu failed it, %lu never probed\n",
-               n, rp->vn[VN_VERIFIED], rp->vn[VN_FAILED], rp->vn[VN_UNPROBED]);
+        printf("# %lu connection%s depend%s on name verification (verify-name): %lu verified in "
+               "the log, %lu failed it, %lu never probed\n", n, n == 1 ? "" : "s",
+               n == 1 ? "s" : "", rp->vn[VN_VERIFIED], rp->vn[VN_FAILED], rp->vn[VN_UNPROBED]);
 }
 
 static void report(struct replay *rp, const char *polpath, const char *basepath)

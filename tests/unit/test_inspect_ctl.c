@@ -612,7 +612,7 @@ Test(policy_cmds, replay_baseline_that_turns_verify_name_on)
     cr_assert_eq(run_captured(ctl_replay_main, 5, b, &out), 0);
     cr_assert(strstr(out, "1  inspect:pinned-app -> bypass:pinned-app\n"), "%s", out);
     cr_assert(strstr(out, "1  bypass-if-name-verified:pinned-app -> bypass:pinned-app\n"), "%s", out);
-    cr_assert_null(strstr(out, "depend on name verification"), "%s", out);
+    cr_assert_null(strstr(out, "on name verification (verify-name)"), "%s", out);
     free(out);
     unlink(on);
     unlink(off);
