@@ -233,6 +233,38 @@ static int fifo_append(struct txn *t, const char *data, size_t n)
 
 /* ---------------- decisions ---------------- */
 
+/* Decodes the complete encoded body b into *dec (caller frees) and points b at it. Returns
+ * false, with *undecodable set, when the encoding is unsupported or the result too large. */
+static bool decode_held(struct txn *t, struct si_sec_body *b, unsigned char **dec,
+                        const char **undecodable)
+{
+    /* the decoded body may be larger than what is held: cap it by the policy's limit */
+    size_t cap = (size_t)si_policy_settings(t->policy)->inspection_limit;
+    size_t declen = 0;
+    enum si_decode_rc drc = t->encoding == SI_ENC_UNSUPPORTED
+                                ? SI_DECODE_ERROR
+                                : si_decode(t->encoding, b->data, b->len, cap, dec, &declen);
+
+    if (drc != SI_DECODE_OK) {
+        *undecodable = drc == SI_DECODE_TOO_LARGE ? "too large once decoded (inspection-limit)"
+                                                  : "cannot decode the body's Content-Encoding";
+        return false;
+    }
+    b->data = *dec;
+    b->len = declen;
+    return true;
+}
+
+/* Encoded bytes mean nothing to the rules: decide from the headers alone when no rule that may
+ * still match needs the body (then nothing is held or decoded). True when decided so. A
+ * whole-body change on a complete body still needs the decoded body. */
+static bool decided_without_body(struct txn *t, bool complete)
+{
+    if (si_security_evaluate(t->policy, t->phase, &t->facts, NULL, &t->verdict) != SI_SEC_DECIDED)
+        return false;
+    return !(complete && t->verdict.action == SI_SEC_MODIFY && verdict_has_body_mods(&t->verdict));
+}
+
 /* Evaluates with the buffered body (complete or a prefix); decodes gzip/deflate if needed.
  * Returns the evaluation result; *undecodable is set when the body could not be decoded. */
 static enum si_sec_eval evaluate_body(struct txn *t, bool complete, const char **undecodable)
@@ -240,26 +272,14 @@ static enum si_sec_eval evaluate_body(struct txn *t, bool complete, const char *
     struct si_sec_body b = {t->buf ? t->buf + t->rpos : (const unsigned char *)"",
                             t->len - t->rpos, complete};
     unsigned char *dec = NULL;
-    size_t declen = 0;
     enum si_sec_eval rc;
 
     *undecodable = NULL;
     if (t->encoding != SI_ENC_IDENTITY && b.len > 0) {
-        if (!complete)
+        if (decided_without_body(t, complete))
+            return SI_SEC_DECIDED;
+        if (!complete || !decode_held(t, &b, &dec, undecodable))
             return SI_SEC_NEED_BODY;
-        /* the decoded body may be larger than what is held: cap it by the policy's limit */
-        size_t cap = (size_t)si_policy_settings(t->policy)->inspection_limit;
-        enum si_decode_rc drc = t->encoding == SI_ENC_UNSUPPORTED
-                                    ? SI_DECODE_ERROR
-                                    : si_decode(t->encoding, b.data, b.len, cap, &dec, &declen);
-        if (drc != SI_DECODE_OK) {
-            *undecodable = drc == SI_DECODE_TOO_LARGE
-                               ? "too large once decoded (inspection-limit)"
-                               : "cannot decode the body's Content-Encoding";
-            return SI_SEC_NEED_BODY;
-        }
-        b.data = dec;
-        b.len = declen;
     }
     rc = si_security_evaluate(t->policy, t->phase, &t->facts, &b, &t->verdict);
     if (rc == SI_SEC_DECIDED && complete && t->verdict.action == SI_SEC_MODIFY)
