@@ -96,6 +96,17 @@ static void copy_icap_header(ci_request_t *req, const char *name, char *out, siz
     }
 }
 
+/* X-Inspect-Tls, from Squid's adaptation_meta: the connection's inspection decision
+ * (ACTION:RULE:CODE of inspect-bump), logged as tls= so that a transaction can be followed from
+ * Squid's log line to the service's. Kept only when it is a short token of safe characters. */
+static void copy_tls_decision(ci_request_t *req, char *out, size_t size)
+{
+    copy_icap_header(req, "X-Inspect-Tls", out, size, false);
+    size_t n = strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-");
+    if (out[n] != '\0' || strlen(out) >= size - 1)
+        out[0] = '\0';
+}
+
 static void extract_facts(struct txn *t)
 {
     ci_request_t *req = t->req;
@@ -105,6 +116,7 @@ static void extract_facts(struct txn *t)
     copy_icap_header(req, "X-Client-IP", t->client_ip, sizeof(t->client_ip), false);
     copy_icap_header(req, s->user_header, t->user, sizeof(t->user), s->user_header_base64);
     copy_icap_header(req, s->groups_header, t->groups, sizeof(t->groups), false);
+    copy_tls_decision(req, t->tls, sizeof(t->tls));
     if (si_req_parse(ci_http_request(req), ci_http_request_get_header(req, "Host"), &t->parts) < 0)
         t->parts.path = NULL;
     memset(f, 0, sizeof(*f));
@@ -170,7 +182,7 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     if (!t)
         return NULL;
     memset(t, 0, offsetof(struct txn, client_ip));
-    t->client_ip[0] = t->user[0] = t->groups[0] = '\0';
+    t->client_ip[0] = t->user[0] = t->groups[0] = t->tls[0] = '\0';
     t->parts.method[0] = t->parts.host[0] = '\0';
     t->parts.scheme = t->parts.path = t->parts.query = NULL;
     memset(&t->verdict, 0, offsetof(struct si_sec_verdict, reason));
