@@ -266,7 +266,7 @@ void log_decision(struct txn *t)
     if (!inspect_conf.log_allowed && v->action == SI_SEC_ALLOW && !v->nmonitor && !t->not_inspected)
         return;
     ci_debug_printf(1, "inspect: ref=%s %s client=%s user=%s method=%s host=%s path=%s rule=%s "
-                       "action=%s%s reason=\"%s\"%s policy=%s\n",
+                       "action=%s%s reason=\"%s\"%s policy=%s%s%s\n",
                     t->ref, t->phase == SI_PHASE_RESPONSE ? "RESPMOD" : "REQMOD",
                     si_log_sanitize(ip, sizeof(ip), t->client_ip[0] ? t->client_ip : "-"),
                     si_log_sanitize(user, sizeof(user), t->user[0] ? t->user : "-"),
@@ -276,5 +276,5 @@ void log_decision(struct txn *t)
                     si_log_sanitize(rule, sizeof(rule), v->rule_id ? v->rule_id : "-"),
                     outcome(t), t->not_inspected ? " (not inspected)" : "",
                     si_log_sanitize(reason, sizeof(reason), v->reason), mon,
-                    si_policy_digest(t->policy));
+                    si_policy_digest(t->policy), t->tls[0] ? " tls=" : "", t->tls);
 }

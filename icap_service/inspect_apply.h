@@ -39,6 +39,7 @@ struct txn {
      * written (every request allocates one, and clearing all of it was a third of the
      * service's per-request instructions). Everything above is zeroed. */
     char client_ip[64], user[128], groups[256], ref[48];
+    char tls[64]; /* X-Inspect-Tls (Squid's inspection decision), "" when absent or unsafe */
     struct si_req_parts parts;
     struct si_sec_verdict verdict;
 };

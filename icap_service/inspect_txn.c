@@ -96,6 +96,17 @@ static void copy_icap_header(ci_request_t *req, const char *name, char *out, siz
     }
 }
 
+/* X-Inspect-Tls, from Squid's adaptation_meta: the connection's inspection decision
+ * (ACTION:RULE:CODE of inspect-bump), logged as tls= so that a transaction can be followed from
+ * Squid's log line to the service's. Kept only when it is a short token of safe characters. */
+static void copy_tls_decision(ci_request_t *req, char *out, size_t size)
+{
+    copy_icap_header(req, "X-Inspect-Tls", out, size, false);
+    size_t n = strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-");
+    if (out[n] != '\0' || strlen(out) >= size - 1)
+        out[0] = '\0';
+}
+
 static void extract_facts(struct txn *t)
 {
     ci_request_t *req = t->req;
@@ -105,6 +116,7 @@ static void extract_facts(struct txn *t)
     copy_icap_header(req, "X-Client-IP", t->client_ip, sizeof(t->client_ip), false);
     copy_icap_header(req, s->user_header, t->user, sizeof(t->user), s->user_header_base64);
     copy_icap_header(req, s->groups_header, t->groups, sizeof(t->groups), false);
+    copy_tls_decision(req, t->tls, sizeof(t->tls));
     if (si_req_parse(ci_http_request(req), ci_http_request_get_header(req, "Host"), &t->parts) < 0)
         t->parts.path = NULL;
     memset(f, 0, sizeof(*f));
@@ -170,7 +182,7 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     if (!t)
         return NULL;
     memset(t, 0, offsetof(struct txn, client_ip));
-    t->client_ip[0] = t->user[0] = t->groups[0] = '\0';
+    t->client_ip[0] = t->user[0] = t->groups[0] = t->tls[0] = '\0';
     t->parts.method[0] = t->parts.host[0] = '\0';
     t->parts.scheme = t->parts.path = t->parts.query = NULL;
     memset(&t->verdict, 0, offsetof(struct si_sec_verdict, reason));
@@ -233,6 +245,38 @@ static int fifo_append(struct txn *t, const char *data, size_t n)
 
 /* ---------------- decisions ---------------- */
 
+/* Decodes the complete encoded body b into *dec (caller frees) and points b at it. Returns
+ * false, with *undecodable set, when the encoding is unsupported or the result too large. */
+static bool decode_held(struct txn *t, struct si_sec_body *b, unsigned char **dec,
+                        const char **undecodable)
+{
+    /* the decoded body may be larger than what is held: cap it by the policy's limit */
+    size_t cap = (size_t)si_policy_settings(t->policy)->inspection_limit;
+    size_t declen = 0;
+    enum si_decode_rc drc = t->encoding == SI_ENC_UNSUPPORTED
+                                ? SI_DECODE_ERROR
+                                : si_decode(t->encoding, b->data, b->len, cap, dec, &declen);
+
+    if (drc != SI_DECODE_OK) {
+        *undecodable = drc == SI_DECODE_TOO_LARGE ? "too large once decoded (inspection-limit)"
+                                                  : "cannot decode the body's Content-Encoding";
+        return false;
+    }
+    b->data = *dec;
+    b->len = declen;
+    return true;
+}
+
+/* Encoded bytes mean nothing to the rules: decide from the headers alone when no rule that may
+ * still match needs the body (then nothing is held or decoded). True when decided so. A
+ * whole-body change on a complete body still needs the decoded body. */
+static bool decided_without_body(struct txn *t, bool complete)
+{
+    if (si_security_evaluate(t->policy, t->phase, &t->facts, NULL, &t->verdict) != SI_SEC_DECIDED)
+        return false;
+    return !(complete && t->verdict.action == SI_SEC_MODIFY && verdict_has_body_mods(&t->verdict));
+}
+
 /* Evaluates with the buffered body (complete or a prefix); decodes gzip/deflate if needed.
  * Returns the evaluation result; *undecodable is set when the body could not be decoded. */
 static enum si_sec_eval evaluate_body(struct txn *t, bool complete, const char **undecodable)
@@ -240,26 +284,14 @@ static enum si_sec_eval evaluate_body(struct txn *t, bool complete, const char *
     struct si_sec_body b = {t->buf ? t->buf + t->rpos : (const unsigned char *)"",
                             t->len - t->rpos, complete};
     unsigned char *dec = NULL;
-    size_t declen = 0;
     enum si_sec_eval rc;
 
     *undecodable = NULL;
     if (t->encoding != SI_ENC_IDENTITY && b.len > 0) {
-        if (!complete)
+        if (decided_without_body(t, complete))
+            return SI_SEC_DECIDED;
+        if (!complete || !decode_held(t, &b, &dec, undecodable))
             return SI_SEC_NEED_BODY;
-        /* the decoded body may be larger than what is held: cap it by the policy's limit */
-        size_t cap = (size_t)si_policy_settings(t->policy)->inspection_limit;
-        enum si_decode_rc drc = t->encoding == SI_ENC_UNSUPPORTED
-                                    ? SI_DECODE_ERROR
-                                    : si_decode(t->encoding, b.data, b.len, cap, &dec, &declen);
-        if (drc != SI_DECODE_OK) {
-            *undecodable = drc == SI_DECODE_TOO_LARGE
-                               ? "too large once decoded (inspection-limit)"
-                               : "cannot decode the body's Content-Encoding";
-            return SI_SEC_NEED_BODY;
-        }
-        b.data = dec;
-        b.len = declen;
     }
     rc = si_security_evaluate(t->policy, t->phase, &t->facts, &b, &t->verdict);
     if (rc == SI_SEC_DECIDED && complete && t->verdict.action == SI_SEC_MODIFY)

@@ -18,6 +18,8 @@ E2E_TESTS = \
 E2E_TESTS += tests/e2e/t_inspect_groups.sh
 # category conditions (a UT1-style tree) at ssl_bump step 2 and in ICAP.
 E2E_TESTS += tests/e2e/t_inspect_categories.sh
+# srv_inspect paths beyond t_icap_inspect.sh: encoded bodies, inspection-limit block, command reload.
+E2E_TESTS += tests/e2e/t_icap_policy_paths.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh

@@ -1,9 +1,10 @@
 #!/bin/bash
 # t_icap_inspect.sh: srv_inspect under a real c-icap, driven by c-icap-client: allow (204),
 # block page (escaped), header add/remove, safe-search query rewrite, redirect, payment cards
-# (3 blocked, 2 allowed with a monitor line), .exe by magic bytes in RESPMOD, a 50 MB body
-# streamed intact past the inspection limit, bounded streaming memory against a client that
-# does not read (tests/e2e/lib/icap_slow_reader.py), and a broken policy on reload keeping the old one.
+# (3 blocked, 2 allowed with a monitor line), Squid's X-Inspect-Tls logged as tls=, .exe by
+# magic bytes in RESPMOD, a 50 MB body streamed intact past the inspection limit, bounded
+# streaming memory against a client that does not read (tests/e2e/lib/icap_slow_reader.py),
+# and a broken policy on reload keeping the old one.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 lab_require c-icap-client sha256sum
@@ -62,6 +63,14 @@ lab_assert_match "user condition from Squid's X-Client-Username header" 'rule=al
 lab_assert_log "the user is in the log line" "$SRV_LOG" 'user=alice method=GET host=user.test .*rule=alice-only action=blocked'
 out=$(timeout 20 "${C[@]}" -req http://user.test/ -x 'X-Client-Username: bob' -v 2>&1)
 lab_assert_match "another user is not matched" 'ICAP/1.0 204' "$out"
+# Squid's inspection decision (adaptation_meta X-Inspect-Tls) is logged as tls=, when safe
+out=$(timeout 20 "${C[@]}" -req http://tls.test/a -x 'X-Inspect-Tls: inspect:default:default' -v 2>&1)
+lab_assert_match "X-Inspect-Tls request answered" 'ICAP/1.0 204' "$out"
+lab_assert_log "Squid's inspection decision on the decision line as tls=" "$SRV_LOG" \
+    'host=tls.test path=/a rule=default action=allowed .* tls=inspect:default:default$'
+timeout 20 "${C[@]}" -req http://tls.test/b -x 'X-Inspect-Tls: x" injected="1' >/dev/null 2>&1
+lab_assert_log "a decision line for an unsafe X-Inspect-Tls" "$SRV_LOG" 'host=tls.test path=/b rule=default'
+lab_assert_no_log "an unsafe X-Inspect-Tls is left out" "$SRV_LOG" 'path=/b .*(tls=|injected)'
 out=$(timeout 20 "${C[@]}" -req http://net.test/ -x 'X-Client-IP: 10.9.3.4' -v 2>&1)
 lab_assert_match "client network condition from X-Client-IP" 'rule=lab-net' "$out"
 out=$(timeout 20 "${C[@]}" -req http://net.test/ -x 'X-Client-IP: 10.8.3.4' -v 2>&1)

@@ -51,6 +51,25 @@ Test(policy_load, empty_policy_has_defaults)
     si_policy_unref(p);
 }
 
+Test(policy_load, inspection_limit_and_user_header_settings)
+{
+    struct si_policy *p = load_body("<settings><user-header name=\"X-Authenticated-User\" "
+                                    "encoding=\"base64\"/><inspection-limit size=\"2M\" "
+                                    "action=\"block\"/></settings>", err, sizeof(err));
+
+    cr_assert_not_null(p, "%s", err);
+    cr_assert_eq(si_policy_settings(p)->inspection_limit, 2ull << 20);
+    cr_assert(si_policy_settings(p)->too_large_block, "action=\"block\" must be parsed");
+    cr_assert_str_eq(si_policy_settings(p)->user_header, "X-Authenticated-User");
+    cr_assert(si_policy_settings(p)->user_header_base64);
+    si_policy_unref(p);
+    p = load_body("<settings><inspection-limit size=\"60K\"/></settings>", err, sizeof(err));
+    cr_assert_not_null(p, "%s", err);
+    cr_assert_eq(si_policy_settings(p)->inspection_limit, 60ull << 10);
+    cr_assert_not(si_policy_settings(p)->too_large_block, "the default action is allow");
+    si_policy_unref(p);
+}
+
 Test(policy_load, not_well_formed_reports_line)
 {
     ASSERT_FAILS_WITH("\n<objects>\n<network id=\"a\" cidr=\"10.0.0.0/8\">\n</objects>", "t.xml:4:");
