@@ -101,9 +101,14 @@ static void copy_icap_header(ci_request_t *req, const char *name, char *out, siz
  * Squid's log line to the service's. Kept only when it is a short token of safe characters. */
 static void copy_tls_decision(ci_request_t *req, char *out, size_t size)
 {
+    size_t n = 0;
+
     copy_icap_header(req, "X-Inspect-Tls", out, size, false);
-    size_t n = strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-");
-    if (out[n] != '\0' || strlen(out) >= size - 1)
+    /* a loop, not strspn(): glibc builds a 256-byte table per strspn call, on every request */
+    while ((out[n] >= 'a' && out[n] <= 'z') || (out[n] >= 'A' && out[n] <= 'Z') ||
+           (out[n] >= '0' && out[n] <= '9') || (out[n] && strchr("._:-", out[n])))
+        n++;
+    if (out[n] != '\0' || n >= size - 1)
         out[0] = '\0';
 }
 
