@@ -123,6 +123,10 @@ for f in 'bump=%ssl::bump_mode' 'tls=%note\{clt_conn_tag\}' 'sni="%ssl::>sni"' \
          'fail=%note\{si_fail\}'; do
     lab_assert_match "admin defaults: logformat inspect has ${f%%=*}=" " $f( |\$)" "$logfmt"
 done
+has "waived certificate errors are copied into a note at log time" \
+    '^acl inspect_copy_cert_errors annotate_transaction si_cert_errors_="%ssl::<cert_errors"$'
+has "... and marked failed-open:cert-error-waived when there are any" \
+    '^note si_fail failed-open:cert-error-waived inspect_copy_cert_errors !inspect_no_cert_errors$'
 has "the daemon access log in the inspect format" "^access_log $admin_log inspect\$"
 lab_assert_no_log "admin defaults: Squid's own error pages (no error_directory)" "$LAB_SQUID_FRAGMENT" \
     '^(error_directory|deny_info [0-9]*:?ERR_INSPECT_)'
