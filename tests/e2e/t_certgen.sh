@@ -2,7 +2,8 @@
 # t_certgen.sh: through Squid (sslcrtd_children without concurrency=), inspect-certgen forges
 # certificates with the properties of issue 3 for a normal name, an IP literal, a wildcard
 # origin certificate, an untrusted origin ("Not trusted by" chain: the client fails) and a
-# self-signed origin, and serves a repeated request from its cache.
+# self-signed origin, and serves a repeated request from its cache; the access log marks a
+# waived certificate error fail=failed-open:cert-error-waived.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 lab_init certgen
@@ -61,6 +62,20 @@ if "$OPENSSL" verify -CAfile "$LAB_DIR/selfsigned.proxy.pem" -partial_chain \
 else
     lab_fail "selfsigned.test: not signed by its own key"
 fi
+
+# --- the waived error is logged; a refused one is not called waived ---
+code=$(lab_curl -k -o /dev/null -w '%{http_code}' "$(lab_url selfsigned.test /page.html)")
+lab_assert_eq "selfsigned.test: a client accepting any certificate gets the page (error waived)" 200 "$code"
+lab_assert_log "access log: the waived error is marked on the decrypted request" "$LAB_ACCESS_LOG" \
+    'GET https://selfsigned\.test:[0-9]+/page\.html .* cert_errors="X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT@depth=0" .* fail=failed-open:cert-error-waived '
+lab_assert_log "access log: ... and on its CONNECT line" "$LAB_ACCESS_LOG" \
+    'CONNECT selfsigned\.test:[0-9]+ .* bump=bump .* fail=failed-open:cert-error-waived '
+code=$(lab_curl -k -o /dev/null -w '%{http_code}' "$(lab_url expired.test /page.html)")
+lab_assert_eq "expired.test (not waived): refused with 503" 503 "$code"
+lab_assert_log "access log: the refused error stays failed-closed:origin-tls" "$LAB_ACCESS_LOG" \
+    'GET https://expired\.test:[0-9]+/page\.html .* cert_errors="X509_V_ERR_CERT_HAS_EXPIRED@depth=0" .* fail=failed-closed:origin-tls '
+lab_assert_no_log "access log: a good certificate or a refused error is never called waived" "$LAB_ACCESS_LOG" \
+    '(good|expired)\.test:[0-9]+.* fail=failed-open:cert-error-waived'
 
 # --- a repeated request is served from the cache (random serials: same bytes = cached) ---
 lab_assert_eq "good.test twice: the same certificate (cache hit)" \

@@ -3,7 +3,8 @@
 # inspect-bump: bypass by SNI (from a 100,000-name list), by client network, by user (proxy
 # authentication), inspect by default, terminate, verify-name against a lying SNI, a policy
 # edit picked up without restarting Squid or dropping a tunnel, an invalid edit rejected, and
-# the access-log lines naming the rule of every decision.
+# the access-log lines naming the rule of every decision, and --on-name-mismatch terminate
+# refusing the lying SNI.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 [ -x "${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-bump" ] || lab_skip "inspect-bump is not installed"
@@ -179,4 +180,26 @@ if lab_proxy_cert bypass.test | is_bumped; then lab_pass "after an invalid edit 
 else lab_fail "an invalid policy changed the decisions"; fi
 lab_assert_log "cache.log: the invalid policy is reported with file:line" "$LAB_CACHE_LOG" \
     "inspect-bump.*policy $P/policy\\.xml rejected, keeping the previous one: .*policy\\.xml:[0-9]+"
+
+# --- --on-name-mismatch terminate: the lying SNI is refused instead of inspected ---
+# Squid restarted (same port) with the helper option; the honest server still earns its bypass.
+write_policy ""
+lab_stop squid
+LAB_BUMP_OPTIONS="--probe-timeout 1500 --on-name-mismatch terminate"
+lab_start_squid || lab_fatal "Squid did not restart with --on-name-mismatch terminate"
+lab_assert_match "the helper runs with --on-name-mismatch terminate" \
+    '^external_acl_type inspect_bump .* --on-name-mismatch terminate' "$(cat "$LAB_SQUID_FRAGMENT")"
+fp=$(lab_cert_fp < <(leaf_via_ip www.good.test "$LAB_ORIGIN_PORT"))
+lab_assert_eq "terminate mode: www.good.test on the real origin is still spliced (name verified)" \
+    "$(origin_fp www.good.test)" "$fp"
+code=$(LAB_CURL_MAXTIME=20 lab_curl --connect-to "www.good.test:$LIAR_PORT:127.0.0.1:$LIAR_PORT" \
+    -o /dev/null -w '%{http_code}' "https://www.good.test:$LIAR_PORT/" 2>/dev/null); rc=$?
+lab_assert_ne "terminate mode: curl with the lying SNI www.good.test fails (exit status)" 0 "$rc"
+lab_assert_ne "terminate mode: ... and gets no 200" 200 "$code"
+lab_assert_eq "terminate mode: no certificate at all for the lying SNI (handshake cut)" "" \
+    "$(leaf_via_ip www.good.test "$LIAR_PORT")"
+lab_assert_log "access log: the lie is terminated under rule pinned-app, code name-mismatch" "$log" \
+    "CONNECT 127\\.0\\.0\\.1:$LIAR_PORT .* bump=terminate sni=\"www\\.good\\.test\" tls=terminate:pinned-app:name-mismatch "
+lab_assert_log "cache.log: inspect-bump says it terminated the mismatch" "$LAB_CACHE_LOG" \
+    'inspect-bump.*server=www\.good\.test action=terminate rule=pinned-app code=name-mismatch'
 lab_done

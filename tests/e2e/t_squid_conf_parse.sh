@@ -1,7 +1,9 @@
 #!/bin/bash
 # t_squid_conf_parse.sh: the rendered squid-inspect.conf fragment, included in an admin's
-# squid.conf, passes `squid -k parse` with no error or warning, with and without a validator;
-# render-squid-conf refuses unknown keys; the c-icap lines render.
+# squid.conf, passes `squid -k parse` with no error or warning: with the lab's keys, with and
+# without a validator, and with only the keys an admin passes (installed defaults); that
+# admin render carries every security-relevant line; render-squid-conf refuses unknown and
+# retired keys; the c-icap lines render.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require "$SQUID" "$OPENSSL" "$PYTHON3"
 lab_init squid_conf_parse
@@ -9,14 +11,23 @@ lab_pki || lab_fatal "PKI generation failed"
 # No process is started: ports only need to be numbers here.
 LAB_ORIGIN_PORT=$(lab_free_port) LAB_ORIGIN_PLAIN_PORT=$(lab_free_port) LAB_ICAP_PORT=$(lab_free_port)
 
-check_parse() { # DESC KEY=VALUE...
-    local desc=$1 out rc bad; shift
-    lab_squid_conf "$@" || { lab_fail "$desc: could not write the configuration"; return; }
+# parse_clean DESC: `squid -k parse` of the lab's squid.conf exits 0 and says nothing alarming.
+# Squid 5.7 echoes every directive it reads ("Processing: acl inspect_err_origin squid_error
+# ERR_..."), so those lines are left out; everything else it prints (certificate loading,
+# "Initializing ... TLS contexts", "Startup: ...") contains none of these words in any case.
+parse_clean() {
+    local desc=$1 out rc bad
     out=$(lab_squid_parse); rc=$?
     printf '%s\n' "$out" > "$LAB_LOGS/parse-$LAB_PASSES.log"
     lab_assert_eq "$desc: squid -k parse exit status" 0 "$rc"
-    bad=$(printf '%s\n' "$out" | grep -E 'ERROR|FATAL|WARNING|Bungled|UPGRADE' | head -n3)
+    bad=$(printf '%s\n' "$out" | grep -v '| Processing: ' |
+          grep -Ei 'error|fatal|warning|bungled|upgrade|unknown|obsolete|deprecated' | head -n3)
     lab_assert_eq "$desc: no error or warning from squid -k parse" "" "$bad"
+}
+check_parse() { # DESC KEY=VALUE...
+    local desc=$1; shift
+    lab_squid_conf "$@" || { lab_fail "$desc: could not write the configuration"; return; }
+    parse_clean "$desc"
 }
 
 certgen=/usr/lib/squid/security_file_certgen
@@ -62,10 +73,73 @@ lab_assert_match "UNSUPPORTED_PROTOCOL=tunnel tunnels them for allowed CONNECTs 
 lab_assert_match "Squid's tunnel requests never go to REQMOD" \
     '^adaptation_access inspect_req deny inspect_tunnel_request$' "$(cat "$LAB_SQUID_FRAGMENT")"
 
+# --- the admin's render: installed defaults, only the keys an operator passes ---
+# No cafile for origins (system store), a daemon access log, Squid's own error pages, ICAP
+# optional. The lab's squid.conf includes this fragment instead of the lab's own.
+admin_log=daemon:$LAB_LOGS/admin-access.log
+if lab_squid_conf && lab__render OUTGOING_CAFILE= ACCESS_LOG="$admin_log" ERROR_DIRECTORY= \
+        ICAP_BYPASS=on -o "$LAB_SQUID_FRAGMENT"; then
+    parse_clean "admin defaults"
+else
+    lab_fail "admin defaults: could not render the fragment"
+fi
+frag=$(cat "$LAB_SQUID_FRAGMENT")
+has() { lab_assert_match "admin defaults: $1" "$2" "$frag"; }
+lab_assert_no_log "admin defaults: no token left unrendered" "$LAB_SQUID_FRAGMENT" '@[A-Z_]+@'
+has "origins need TLS 1.2+, CAs from the system store (no cafile=)" \
+    '^tls_outgoing_options options=NO_SSLv3,NO_TLSv1,NO_TLSv1_1$'
+has "no certificate error is waived" '^sslproxy_cert_error deny all$'
+has "untrusted origins are mimicked with an untrusted issuer" \
+    '^sslproxy_cert_sign signUntrusted ssl::certUntrusted$'
+has "self-signed origins are mimicked self-signed" '^sslproxy_cert_sign signSelf ssl::certSelfSigned$'
+has "everything else is signed by the inspection CA" '^sslproxy_cert_sign signTrusted all$'
+lab_assert_eq "admin defaults: sslproxy_cert_sign rules in order (signTrusted all last)" \
+    "signUntrusted signSelf signTrusted " \
+    "$(awk '$1 == "sslproxy_cert_sign" {printf "%s ", $2}' "$LAB_SQUID_FRAGMENT")"
+has "forged certificates are signed with SHA-256" '^sslproxy_cert_sign_hash sha256$'
+has "the validator runs (installed inspect-ocsp), ttl= and cache= before its path" \
+    '^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ /[^ ]*/inspect-ocsp$'
+has "validator: concurrent, a queue, overload fails single requests" \
+    '^sslcrtvalidator_children [0-9]+ startup=0 idle=1 concurrency=[1-9][0-9]* queue-size=[0-9]+ on-persistent-overload=ERR$'
+has "certgen: installed inspect-certgen with its db and cache size" \
+    '^sslcrtd_program /[^ ]*/inspect-certgen -s /[^ ]*/ssl_db -M [0-9]+MB$'
+has "certgen children: startup=0, idle=1, a queue, overload fails single requests" \
+    '^sslcrtd_children [0-9]+ startup=0 idle=1 queue-size=[0-9]+ on-persistent-overload=ERR$'
+has "certificate fetching (AIA) is recognised" \
+    '^acl inspect_cert_fetch transaction_initiator certificate-fetching$'
+has "... and allowed through http_access" '^http_access allow inspect_cert_fetch$'
+has "ICAP REQMOD is optional (ICAP_BYPASS=on)" '^icap_service inspect_req reqmod_precache icap://[^ ]+ bypass=on$'
+has "ICAP RESPMOD is optional (ICAP_BYPASS=on)" '^icap_service inspect_resp respmod_precache icap://[^ ]+ bypass=on$'
+for m in 'X-Squid-SNI "%ssl::>sni" all' 'X-Squid-Bump-Mode "%ssl::bump_mode" all' \
+         'X-Squid-Server-Cert-Subject "%ssl::<cert_subject" all' \
+         'X-Squid-Server-Cert-Issuer "%ssl::<cert_issuer" all' \
+         'X-Squid-Cert-Errors "%ssl::<cert_errors" all' 'X-Inspect-Tls "%note\{clt_conn_tag\}" all' \
+         'X-Authenticated-Groups "%note\{si_group_\}" inspect_has_groups'; do
+    has "ICAP gets adaptation_meta ${m%% *}" "^adaptation_meta $m\$"
+done
+logfmt=$(grep '^logformat inspect ' "$LAB_SQUID_FRAGMENT")
+for f in 'bump=%ssl::bump_mode' 'tls=%note\{clt_conn_tag\}' 'sni="%ssl::>sni"' \
+         'cert_errors="%ssl::<cert_errors"' 'verdict="%adapt::<last_h\{X-Inspect-Verdict\}"' \
+         'fail=%note\{si_fail\}'; do
+    lab_assert_match "admin defaults: logformat inspect has ${f%%=*}=" " $f( |\$)" "$logfmt"
+done
+has "waived certificate errors are copied into a note at log time" \
+    '^acl inspect_copy_cert_errors annotate_transaction si_cert_errors_="%ssl::<cert_errors"$'
+has "... and marked failed-open:cert-error-waived when there are any" \
+    '^note si_fail failed-open:cert-error-waived inspect_copy_cert_errors !inspect_no_cert_errors$'
+has "the daemon access log in the inspect format" "^access_log $admin_log inspect\$"
+lab_assert_no_log "admin defaults: Squid's own error pages (no error_directory)" "$LAB_SQUID_FRAGMENT" \
+    '^(error_directory|deny_info [0-9]*:?ERR_INSPECT_)'
+
 if lab__render NO_SUCH_KEY=1 >/dev/null 2>&1; then
     lab_fail "render-squid-conf accepted an unknown key"
 else
     lab_pass "render-squid-conf refuses an unknown key"
+fi
+if lab__render BYPASS_LIST=/x TERMINATE_LIST=/y >/dev/null 2>&1; then
+    lab_fail "render-squid-conf still accepts the retired BYPASS_LIST/TERMINATE_LIST keys"
+else
+    lab_pass "render-squid-conf refuses the retired BYPASS_LIST/TERMINATE_LIST keys"
 fi
 cicap=$(lab__render --cicap CICAP_MODULE=/x/srv_inspect.so POLICY_FILE=/x/policy.xml)
 lab_assert_match "c-icap lines load the service" '^Service inspect /x/srv_inspect\.so$' "$cicap"

@@ -115,10 +115,8 @@ lab_squid_conf() {
     certgen=$(lab__proxy_path "$certgen") || return 1
     if [ -n "$validator" ]; then validator=$(lab__proxy_path "$validator") || return 1; fi
     LAB_CERTGEN_USED=$certgen LAB_VALIDATOR_USED=$validator
-    printf '%s\n' ${LAB_BYPASS_NAMES:-bypass.test} > "$d/bypass.sni"
-    printf '%s\n' ${LAB_TERMINATE_NAMES:-terminate.test} > "$d/terminate.sni"
     # The policy decides bump/splice/terminate (inspect-bump): $LAB_POLICY, else one made
-    # from the two name lists above.
+    # from LAB_BYPASS_NAMES and LAB_TERMINATE_NAMES (lab__names_policy).
     LAB_POLICY_USED=${LAB_POLICY:-$d/policy.xml}
     [ -n "${LAB_POLICY:-}" ] || lab__names_policy > "$d/policy.xml" || return 1
     bump=${LAB_BUMP:-${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-bump}
@@ -128,8 +126,7 @@ lab_squid_conf() {
                other-name.test terminate.test a.wild.test b.wild.test www.wild.test; do
           printf ' %s' "$n"; done
       echo; } > "$d/hosts"
-    lab__render BYPASS_LIST="$d/bypass.sni" TERMINATE_LIST="$d/terminate.sni" \
-        POLICY_FILE="$LAB_POLICY_USED" BUMP_PROGRAM="$bump" \
+    lab__render POLICY_FILE="$LAB_POLICY_USED" BUMP_PROGRAM="$bump" \
         BUMP_OPTIONS="--ca-file $LAB_ORIGIN_ROOT ${LAB_BUMP_OPTIONS:-}" \
         CA_CERT="$LAB_INSPECT_CA" CA_KEY="$LAB_INSPECT_KEY" \
         CERTGEN_PROGRAM="$certgen" CERTGEN_DIR="$LAB_CERTGEN_DB" CERTGEN_CHILDREN=4 \
