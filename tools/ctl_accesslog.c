@@ -142,3 +142,11 @@ const char *ctl_log_server_name(const struct ctl_logrec *r, char *host, unsigned
     snprintf(host, hostsize, "%.*s", (int)(e - u), u);
     return host;
 }
+
+void ctl_log_native_note(FILE *out, const char *command, unsigned long native)
+{
+    if (native)
+        fprintf(out, "# %s: %lu lines in Squid's native logformat were skipped: they carry no "
+                     "ssl-bump fields (log with the inspect logformat of squid-inspect.conf)\n",
+                command, native);
+}

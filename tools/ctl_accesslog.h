@@ -24,6 +24,7 @@
 #define CTL_ACCESSLOG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #define CTL_LOG_LINE_MAX 16384
 
@@ -41,6 +42,10 @@ struct ctl_logrec {
 
 /* Returns true when the line is an `inspect` or native format line (it needs the first 8 fields). */
 bool ctl_log_parse(const char *line, struct ctl_logrec *rec);
+
+/* For commands that need the inspect logformat's fields: says on out, when native > 0, that
+ * that many lines were in Squid's native format and were skipped. */
+void ctl_log_native_note(FILE *out, const char *command, unsigned long native);
 
 /* The server name of a record: SNI, else the host of a CONNECT/https URL, else NULL.
  * Writes into host (size hostsize). */

@@ -22,7 +22,7 @@ struct counts {
 };
 
 struct coverage {
-    unsigned long lines, parsed, conns, reqs, verdicts;
+    unsigned long lines, parsed, native, conns, reqs, verdicts;
     struct counts outcome, rules, fails;
 };
 
@@ -92,6 +92,10 @@ static void add_line(struct coverage *cv, const char *line)
     cv->lines++;
     if (!r || !ctl_log_parse(line, r))
         goto out;
+    if (r->native) { /* Squid's own format: no bump mode, decision or failure word to count */
+        cv->native++;
+        goto out;
+    }
     cv->parsed++;
     if (r->fail)
         count(&cv->fails, r->fail);
@@ -156,6 +160,7 @@ int ctl_coverage_main(int argc, char **argv)
     }
     printf("# coverage: %lu lines, %lu in the inspect format: %lu TLS connections, %lu requests\n",
            cv.lines, cv.parsed, cv.conns, cv.reqs);
+    ctl_log_native_note(stdout, "coverage", cv.native);
     counts_print(&cv.outcome, "TLS connections by what happened:", cv.conns);
     counts_print(&cv.rules, "TLS connections by inspection decision:", cv.conns);
     printf("requests with an ICAP verdict: %lu of %lu (%.1f%%)\n", cv.verdicts, cv.reqs,

@@ -43,7 +43,7 @@ struct ctl_pinned {
     size_t nnames, cap;
     struct conn *conns; /* open addressing on conn key */
     size_t conn_cap, nconns;
-    unsigned long lines, parsed, bumped;
+    unsigned long lines, parsed, native, bumped;
 };
 
 struct ctl_pinned *ctl_pinned_new(void)
@@ -229,6 +229,10 @@ void ctl_pinned_add_line(struct ctl_pinned *p, const char *line)
     p->lines++;
     if (!r || !ctl_log_parse(line, r))
         goto out;
+    if (r->native) { /* Squid's own format: no bump mode to tell a bumped connection by */
+        p->native++;
+        goto out;
+    }
     p->parsed++;
     if (strcmp(r->method, "CONNECT") != 0) {
         /* "- error:transaction-end-before-headers": the client left without a request */
@@ -281,6 +285,7 @@ size_t ctl_pinned_print(struct ctl_pinned *p, FILE *out, unsigned min_failures, 
         qsort(p->names, p->nnames, sizeof(*p->names), by_failures);
     fprintf(out, "# pinned-report: %lu lines, %lu in the inspect format, %lu bumped connections "
                  "to %zu server names\n", p->lines, p->parsed, p->bumped, p->nnames);
+    ctl_log_native_note(out, "pinned-report", p->native);
     for (size_t i = 0; i < p->nnames; i++) {
         struct name_stat *s = &p->names[i];
         double ratio = s->bumped ? (double)s->failed / s->bumped : 0;

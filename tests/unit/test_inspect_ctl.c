@@ -680,6 +680,22 @@ Test(policy_cmds, coverage_counts_connections_that_were_not_tls)
     free(out);
 }
 
+/* coverage and pinned-report need the inspect logformat: native lines are skipped, and said so */
+Test(policy_cmds, coverage_and_pinned_report_skip_native_lines)
+{
+    char *out;
+    char *a[] = {"coverage", FIXTURES "/access-native.log", NULL};
+    char *b[] = {"pinned-report", FIXTURES "/access-native.log", NULL};
+
+    cr_assert_eq(run_captured(ctl_coverage_main, 2, a, &out), 0);
+    cr_assert(strstr(out, "9 lines, 0 in the inspect format: 0 TLS connections, 0 requests"), "%s", out);
+    cr_assert(strstr(out, "# coverage: 9 lines in Squid's native logformat were skipped"), "%s", out);
+    free(out);
+    cr_assert_eq(run_captured(ctl_pinned_main, 2, b, &out), 0);
+    cr_assert(strstr(out, "# pinned-report: 9 lines in Squid's native logformat were skipped"), "%s", out);
+    free(out);
+}
+
 Test(policy_cmds, explain_names_the_category)
 {
     char *out;
