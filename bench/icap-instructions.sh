@@ -4,6 +4,7 @@
 # timings on a busy machine), plus the functions where srv_inspect spends more.
 #
 #   bench/icap-instructions.sh [reqmod|respmod] [SECONDS]     (build tree, after make check)
+#   POLICY=FILE bench/icap-instructions.sh ...   another policy (its lists/ folder is copied too)
 #
 # c-icap runs under valgrind --tool=callgrind; bench/icap_load drives echo, then inspect, and
 # callgrind_control -d cuts a profile after each phase. Needs valgrind. 127.0.0.1 only.
@@ -25,7 +26,12 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$D/run" "$D/log" "$D/tmp"
-sed -n '/^cat > "\$D\/policy10.xml"/,/^XML$/p' "$TOP/bench/icap-bench.sh" | sed '1d;$d' > "$D/policy10.xml"
+if [ -n "${POLICY:-}" ]; then   # another policy, e.g. icap-bench's (b): POLICY=/path/policy1m.xml
+    cp "$POLICY" "$D/policy10.xml"
+    [ -d "$(dirname "$POLICY")/lists" ] && cp -r "$(dirname "$POLICY")/lists" "$D/"
+else
+    sed -n '/^cat > "\$D\/policy10.xml"/,/^XML$/p' "$TOP/bench/icap-bench.sh" | sed '1d;$d' > "$D/policy10.xml"
+fi
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 cat > "$D/c-icap.conf" <<EOF
 PidFile $D/run/c-icap.pid
