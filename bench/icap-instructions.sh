@@ -5,6 +5,7 @@
 #
 #   bench/icap-instructions.sh [reqmod|respmod] [SECONDS]     (build tree, after make check)
 #   POLICY=FILE bench/icap-instructions.sh ...   another policy (its lists/ folder is copied too)
+#   TOP_FUNCS=N: list N functions (default 15)
 #
 # c-icap runs under valgrind --tool=callgrind; bench/icap_load drives echo, then inspect, and
 # callgrind_control -d cuts a profile after each phase. Needs valgrind. 127.0.0.1 only.
@@ -73,7 +74,7 @@ callgrind_control -d "$CHILD" >/dev/null 2>&1
 NI=$("$LOAD" -p "$PORT" -s inspect -m "$MODE" "${body[@]}" -t 2 -d "$SECS" | reqs)
 callgrind_control -d "$CHILD" >/dev/null 2>&1
 python3 - "$D/cg.$CHILD.2" "$NE" "$D/cg.$CHILD.3" "$NI" "$MODE" <<'PY'
-import collections, sys
+import collections, os, sys
 
 def self_costs(path):
     """Self cost (Ir) per function of one callgrind part (uncompressed names)."""
@@ -100,6 +101,6 @@ te, ti = sum(echo.values()) / ne, sum(insp.values()) / ni
 print("%s: echo %d requests, inspect %d requests" % (mode, ne, ni))
 print("user-space instructions per request: echo %.0f, inspect %.0f (echo/inspect %.2f)" % (te, ti, te / ti))
 print("functions where inspect spends more per request (echo, inspect, difference):")
-for k in sorted(set(echo) | set(insp), key=lambda k: -(insp[k] / ni - echo[k] / ne))[:15]:
+for k in sorted(set(echo) | set(insp), key=lambda k: -(insp[k] / ni - echo[k] / ne))[:int(os.environ.get("TOP_FUNCS", "15"))]:
     print("  %7.0f %7.0f %+7.0f  %s" % (echo[k] / ne, insp[k] / ni, insp[k] / ni - echo[k] / ne, k))
 PY
