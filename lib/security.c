@@ -182,23 +182,32 @@ static bool url_match(const struct eval *e, const struct sec_rule *r, char *reas
     return ok;
 }
 
+/* Index of method in the rule's methods, r->nmethods when it is not there (or NULL). */
+static size_t method_index(const struct sec_rule *r, const char *method)
+{
+    size_t i;
+
+    for (i = 0; method && i < r->nmethods; i++)
+        if (strcasecmp(method, r->methods[i]) == 0)
+            break;
+    return method ? i : r->nmethods;
+}
+
 /* Conditions known from the request line and headers. */
 static int request_match(struct eval *e, const struct sec_rule *r, char *reason, size_t rs)
 {
     const struct si_sec_facts *f = e->f;
     char buf[128];
 
+    /* the method first: it is cheaper than the source/user/group conditions (parsing the
+     * client address); the reasons keep their order (source, user, group, then method) */
+    size_t mi = method_index(r, f->method);
+    if (mi == r->nmethods && r->nmethods)
+        return NO;
     if (!pq_cond_common(&r->c, f->client_ip, f->user, f->groups, reason, rs))
         return NO;
-    if (r->nmethods) {
-        size_t i;
-        for (i = 0; i < r->nmethods; i++)
-            if (f->method && strcasecmp(f->method, r->methods[i]) == 0)
-                break;
-        if (i == r->nmethods)
-            return NO;
-        pq_reason_add(reason, rs, "method %s", r->methods[i]);
-    }
+    if (r->nmethods)
+        pq_reason_add(reason, rs, "method %s", r->methods[mi]);
     if (r->has_hosts) {
         if (r->host_prefiltered) {
             if (e->union_hit < 0)
