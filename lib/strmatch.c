@@ -6,16 +6,59 @@
 #include <ctype.h>
 #include <pcre2.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The shape of a glob, found when it is compiled: a glob whose only specials are leading
+ * and/or trailing stars is a literal compare (equal, prefix, suffix, substring), without the
+ * backtracking matcher. */
+enum glob_shape { SHAPE_GENERAL, SHAPE_EXACT, SHAPE_PREFIX, SHAPE_SUFFIX, SHAPE_CONTAINS };
 
 struct si_strmatch {
     enum si_strmatch_kind kind;
     bool icase;
     char *pattern;
     pcre2_code *re;
+    enum glob_shape shape;
+    char *lit; /* the literal of a shaped glob, case-folded when icase */
+    size_t litlen;
 };
+
+/* tolower() of every byte (case-blind literal compares, no call per byte), taken from the
+ * locale in force when the first case-blind glob is compiled, as si_glob_match's tolower()
+ * calls would see it (nothing here changes the locale afterwards). */
+static unsigned char fold[256];
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static void fold_init(void)
+{
+    for (int c = 0; c < 256; c++)
+        fold[c] = (unsigned char)tolower(c);
+}
+
+/* Sets m->shape (and m->lit) for a glob; SHAPE_GENERAL when ? or an inner * is present. */
+static int glob_shape(struct si_strmatch *m)
+{
+    const char *p = m->pattern, *end = p + strlen(p);
+    size_t lead = strspn(p, "*"), trail = 0;
+
+    while (end - trail > p + lead && end[-1 - (ptrdiff_t)trail] == '*')
+        trail++;
+    m->litlen = (size_t)(end - trail - (p + lead));
+    if (memchr(p + lead, '*', m->litlen) || memchr(p + lead, '?', m->litlen))
+        return 0;
+    if (!(m->lit = strndup(p + lead, m->litlen)))
+        return -1;
+    if (m->icase) {
+        pthread_once(&fold_once, fold_init);
+        for (size_t i = 0; i < m->litlen; i++)
+            m->lit[i] = (char)fold[(unsigned char)m->lit[i]];
+    }
+    m->shape = lead ? (trail ? SHAPE_CONTAINS : SHAPE_SUFFIX) : (trail ? SHAPE_PREFIX : SHAPE_EXACT);
+    return 0;
+}
 
 struct si_strmatch *si_strmatch_new(enum si_strmatch_kind kind, const char *pattern, bool icase,
                                     char *err, size_t errsize)
@@ -29,6 +72,11 @@ struct si_strmatch *si_strmatch_new(enum si_strmatch_kind kind, const char *patt
     }
     m->kind = kind;
     m->icase = icase;
+    if (kind == SI_MATCH_GLOB && glob_shape(m) < 0) {
+        snprintf(err, errsize, "out of memory");
+        si_strmatch_free(m);
+        return NULL;
+    }
     if (kind == SI_MATCH_REGEX) {
         int ec;
         PCRE2_SIZE off;
@@ -51,6 +99,7 @@ void si_strmatch_free(struct si_strmatch *m)
     if (!m)
         return;
     pcre2_code_free(m->re);
+    free(m->lit);
     free(m->pattern);
     free(m);
 }
@@ -96,6 +145,47 @@ bool si_glob_match(const char *p, const char *s, size_t len, bool icase)
     return *p == '\0';
 }
 
+/* n bytes of s equal the literal lit (folded when icase)? */
+static bool lit_eq(const struct si_strmatch *m, const char *s, const char *lit, size_t n)
+{
+    if (!m->icase)
+        return memcmp(s, lit, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (fold[(unsigned char)s[i]] != (unsigned char)lit[i])
+            return false;
+    return true;
+}
+
+static bool lit_contains(const struct si_strmatch *m, const char *s, size_t len)
+{
+    size_t n = m->litlen;
+
+    if (n == 0)
+        return true;
+    if (n > len)
+        return false;
+    if (!m->icase)
+        return memmem(s, len, m->lit, n) != NULL;
+    unsigned char first = (unsigned char)m->lit[0];
+    for (size_t i = 0; i + n <= len; i++)
+        if (fold[(unsigned char)s[i]] == first && lit_eq(m, s + i + 1, m->lit + 1, n - 1))
+            return true;
+    return false;
+}
+
+/* si_glob_match() of m's pattern, by a literal compare when the glob has a shape. */
+static bool glob_test(const struct si_strmatch *m, const char *s, size_t len)
+{
+    switch (m->shape) {
+    case SHAPE_EXACT: return len == m->litlen && lit_eq(m, s, m->lit, len);
+    case SHAPE_PREFIX: return len >= m->litlen && lit_eq(m, s, m->lit, m->litlen);
+    case SHAPE_SUFFIX:
+        return len >= m->litlen && lit_eq(m, s + len - m->litlen, m->lit, m->litlen);
+    case SHAPE_CONTAINS: return lit_contains(m, s, len);
+    default: return si_glob_match(m->pattern, s, len, m->icase);
+    }
+}
+
 static int run_re(const struct si_strmatch *m, const char *s, size_t len, size_t start,
                   pcre2_match_data *md)
 {
@@ -137,7 +227,7 @@ bool si_strmatch_test(const struct si_strmatch *m, const char *subject, size_t l
     if (!m || !subject)
         return false;
     if (m->kind == SI_MATCH_GLOB)
-        return si_glob_match(m->pattern, subject, len, m->icase);
+        return glob_test(m, subject, len);
     pcre2_match_data *md = thread_md();
     if (!md)
         return false;
@@ -153,7 +243,7 @@ unsigned si_strmatch_count(const struct si_strmatch *m, const char *subject, siz
     if (!m || !subject)
         return 0;
     if (m->kind == SI_MATCH_GLOB)
-        return si_glob_match(m->pattern, subject, len, m->icase) ? 1 : 0;
+        return glob_test(m, subject, len) ? 1 : 0;
     pcre2_match_data *md = thread_md();
     if (!md)
         return 0;
