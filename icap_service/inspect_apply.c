@@ -157,8 +157,7 @@ static void set_query(struct txn *t, const struct si_sec_mod *m)
         for (int i = 1; i < used; i++)
             if (copies[i])
                 ci_headers_add(h, copies[i]);
-        free(t->parts.query);
-        t->parts.query = nq;
+        si_req_parts_set_query(&t->parts, nq);
         nq = NULL;
     }
     for (int i = 0; copies && i < used; i++)

@@ -174,7 +174,10 @@ static void extract_facts(struct txn *t)
     copy_icap_header(w[ICAP_USER].value, t->user, sizeof(t->user), s->user_header_base64);
     copy_icap_header(w[ICAP_GROUPS].value, t->groups, sizeof(t->groups), false);
     copy_tls_decision(w[ICAP_TLS].value, t->tls, sizeof(t->tls));
-    if (si_req_parse(ci_http_request(req), ci_http_request_get_header(req, "Host"), &t->parts) < 0)
+    int rc = si_req_parse(ci_http_request(req), NULL, &t->parts);
+    if (t->parts.origin_form) /* Host is looked up only when the target does not name one */
+        si_req_parts_set_host(&t->parts, ci_http_request_get_header(req, "Host"));
+    if (rc < 0)
         t->parts.path = NULL;
     memset(f, 0, sizeof(*f));
     f->client_ip = t->client_ip[0] ? t->client_ip : NULL;
@@ -242,6 +245,8 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     t->client_ip[0] = t->user[0] = t->groups[0] = t->tls[0] = '\0';
     t->parts.method[0] = t->parts.host[0] = '\0';
     t->parts.scheme = t->parts.path = t->parts.query = NULL;
+    t->parts.origin_form = 0;
+    t->parts.mem = t->parts.query_set = NULL;
     memset(&t->verdict, 0, offsetof(struct si_sec_verdict, reason));
     t->verdict.reason[0] = '\0';
     t->verdict.nmonitor = 0; /* the monitor hits are read only up to nmonitor */

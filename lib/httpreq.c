@@ -49,7 +49,37 @@ static void set_authority(struct si_req_parts *p, const char *a, size_t len)
     p->port = colon ? parse_port(colon + 1, end) : 0;
 }
 
-static int split_target(struct si_req_parts *p, const char *t, size_t len)
+/* Sets scheme (none when slen < 0), path and query (none when qlen < 0) in one block. */
+static int set_strings(struct si_req_parts *p, const char *scheme, long slen, const char *path,
+                       size_t plen, const char *query, long qlen)
+{
+    size_t size = (slen >= 0 ? (size_t)slen + 1 : 0) + plen + 1 + (qlen >= 0 ? (size_t)qlen + 1 : 0);
+    char *m = malloc(size);
+
+    if (!m)
+        return -1;
+    p->mem = m;
+    if (slen >= 0) {
+        memcpy(m, scheme, (size_t)slen);
+        m[slen] = '\0';
+        p->scheme = m;
+        m += slen + 1;
+    }
+    memcpy(m, path, plen);
+    m[plen] = '\0';
+    p->path = m;
+    if (qlen >= 0) {
+        m += plen + 1;
+        memcpy(m, query, (size_t)qlen);
+        m[qlen] = '\0';
+        p->query = m;
+    }
+    return 0;
+}
+
+/* Path and query of target t (and the scheme, slen < 0 for none). The range holds no NUL. */
+static int split_target(struct si_req_parts *p, const char *t, size_t len, const char *scheme,
+                        long slen)
 {
     const char *end = t + len, *hash = memchr(t, '#', len);
     if (hash)
@@ -57,49 +87,70 @@ static int split_target(struct si_req_parts *p, const char *t, size_t len)
     const char *q = memchr(t, '?', (size_t)(end - t));
     const char *pend = q ? q : end;
 
-    p->path = pend > t ? strndup(t, (size_t)(pend - t)) : strdup("/");
-    p->query = q ? strndup(q + 1, (size_t)(end - q - 1)) : NULL;
-    return p->path && (!q || p->query) ? 0 : -1;
+    if (pend > t)
+        return set_strings(p, scheme, slen, t, (size_t)(pend - t), q ? q + 1 : NULL,
+                           q ? (long)(end - q - 1) : -1);
+    return set_strings(p, scheme, slen, "/", 1, q ? q + 1 : NULL, q ? (long)(end - q - 1) : -1);
+}
+
+/* Every field empty, without clearing the whole struct (the host buffer is large). */
+static void parts_reset(struct si_req_parts *p)
+{
+    p->method[0] = p->host[0] = '\0';
+    p->port = 0;
+    p->scheme = p->path = p->query = NULL;
+    p->origin_form = 0;
+    p->mem = p->query_set = NULL;
 }
 
 int si_req_parse(const char *line, const char *host_header, struct si_req_parts *p)
 {
     const char *sp, *t, *tend;
 
-    memset(p, 0, sizeof(*p));
+    parts_reset(p);
     if (!line || !(sp = strchr(line, ' ')) || sp == line || (size_t)(sp - line) >= sizeof(p->method))
         return -1;
     memcpy(p->method, line, (size_t)(sp - line));
+    p->method[sp - line] = '\0';
     t = sp + 1;
     tend = t + strcspn(t, " \r\n");
     if (tend == t)
         return -1;
     if (strcmp(p->method, "CONNECT") == 0) {
         set_authority(p, t, (size_t)(tend - t));
-        p->path = strdup("");
-        return p->path ? 0 : -1;
+        return set_strings(p, NULL, -1, "", 0, NULL, -1);
     }
     const char *colon = memchr(t, ':', (size_t)(tend - t));
     if (t[0] != '/' && colon && colon + 2 < tend && colon[1] == '/' && colon[2] == '/') {
-        p->scheme = strndup(t, (size_t)(colon - t));
         const char *a = colon + 3;
         const char *aend = a + strcspn(a, "/?# ");
         if (aend > tend)
             aend = tend;
         set_authority(p, a, (size_t)(aend - a));
-        return split_target(p, aend, (size_t)(tend - aend));
+        return split_target(p, aend, (size_t)(tend - aend), t, (long)(colon - t));
     }
+    p->origin_form = 1;
+    si_req_parts_set_host(p, host_header);
+    return split_target(p, t, (size_t)(tend - t), NULL, -1);
+}
+
+void si_req_parts_set_host(struct si_req_parts *p, const char *host_header)
+{
     if (host_header)
         set_authority(p, host_header, strcspn(host_header, " \r\n"));
-    return split_target(p, t, (size_t)(tend - t));
+}
+
+void si_req_parts_set_query(struct si_req_parts *p, char *query)
+{
+    free(p->query_set);
+    p->query = p->query_set = query;
 }
 
 void si_req_parts_clear(struct si_req_parts *p)
 {
-    free(p->scheme);
-    free(p->path);
-    free(p->query);
-    memset(p, 0, sizeof(*p));
+    free(p->mem);
+    free(p->query_set);
+    parts_reset(p);
 }
 
 int si_status_parse(const char *line)
