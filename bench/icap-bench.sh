@@ -9,7 +9,8 @@
 # rules. Each runs REQMOD (headers only) and RESPMOD (4 KB body, 1024-byte preview, like Squid)
 # and prints, per run and as medians, inspect/echo requests and echo/inspect c-icap CPU per
 # request (the capacity ratio when c-icap is the bottleneck). Also prints the policy load time
-# and peak RSS for the million names (bench/policy_load).
+# and peak RSS for the million names (bench/policy_load). PIN=0 lets the scheduler place the
+# four processes (instances and clients) on the cores; by default each pair has its own core.
 # inspect.LogAllowed is off for the throughput runs (decision lines for blocks etc. stay on);
 # one extra run with it on shows the logging cost.
 set -eu
@@ -148,17 +149,31 @@ cicap_ticks() {
     done
     echo "$t"
 }
+# PIN=1 (the default on 2 or more cores): each instance and its load client get a core of their
+# own, the two cores swapped every run, so the scheduler's placement does not move the ratio.
+PIN=${PIN:-$([ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null && echo 1 || echo 0)}
+pin_cmd() { [ "$PIN" = 1 ] && echo "taskset -c $1"; }
+pin_instance() { # NAME CORE: every thread of the c-icap monitor and of its child
+    local p
+    [ "$PIN" = 1 ] || return 0
+    for p in ${PID[$1]} $(pgrep -P "${PID[$1]}" 2>/dev/null); do
+        taskset -a -p -c "$2" "$p" >/dev/null 2>&1 || true
+    done
+}
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # compare LABEL MODE [icap_load args]: ROUNDS runs; in each, one icap_load against each instance
 # at the same time. Prints every run and the medians of the per-run ratios.
 compare() {
     local label=$1 mode=$2; shift 2
     local r e0 i0 e1 i1 le li ne ni lp ratios rr="" cr=""
+    local ce_core ci_core
     for r in $(seq 1 "$ROUNDS"); do
+        ce_core=$((r % 2)); ci_core=$(((r + 1) % 2))
+        pin_instance echo "$ce_core"; pin_instance inspect "$ci_core"
         e0=$(cicap_ticks "${PID[echo]}"); i0=$(cicap_ticks "${PID[inspect]}")
-        "$LOAD" -p "${PORT[echo]}" -s echo -m "$mode" -t "$THREADS" -d "$SECS" "$@" > "$D/load-echo.txt" &
+        $(pin_cmd "$ce_core") "$LOAD" -p "${PORT[echo]}" -s echo -m "$mode" -t "$THREADS" -d "$SECS" "$@" > "$D/load-echo.txt" &
         lp=$!
-        li=$("$LOAD" -p "${PORT[inspect]}" -s inspect -m "$mode" -t "$THREADS" -d "$SECS" "$@")
+        li=$($(pin_cmd "$ci_core") "$LOAD" -p "${PORT[inspect]}" -s inspect -m "$mode" -t "$THREADS" -d "$SECS" "$@")
         wait "$lp"
         le=$(cat "$D/load-echo.txt")
         e1=$(cicap_ticks "${PID[echo]}"); i1=$(cicap_ticks "${PID[inspect]}")
