@@ -257,6 +257,7 @@ static int add_mod(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *r, bool r
     static const char *const elems[] = {"add-header", "set-header", "remove-header",
                                         "set-query-param", "replace-body"};
     struct si_sec_mod m = {0};
+    const char *error = NULL;
     char *on;
 
     for (size_t i = 0; i < 5; i++)
@@ -269,21 +270,22 @@ static int add_mod(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *r, bool r
         m.on_response = true;
         m.name = pl_attr(n, "find");
         m.value = pl_attr(n, "replace");
-        if (!m.name || !*m.name)
-            return lc_error(lc, pl_line(n), "replace-body: find must not be empty");
     } else {
         m.name = pl_attr(n, "name");
         m.value = m.type == SI_MOD_REMOVE_HEADER ? NULL : pl_attr(n, "value");
     }
-    if (m.type == SI_MOD_SET_QUERY && resp_default)
-        return lc_error(lc, pl_line(n), "set-query-param only applies to requests");
-    if (m.value && (strchr(m.value, '\r') || strchr(m.value, '\n')) && m.type != SI_MOD_REPLACE_BODY)
-        return lc_error(lc, pl_line(n), "header and query values must not contain line breaks");
-    struct si_sec_mod *nv = realloc(r->mods, (r->nmods + 1) * sizeof(*nv));
+    if (m.type == SI_MOD_REPLACE_BODY && (!m.name || !*m.name))
+        error = "replace-body: find must not be empty";
+    else if (m.type == SI_MOD_SET_QUERY && resp_default)
+        error = "set-query-param only applies to requests";
+    else if (m.value && (strchr(m.value, '\r') || strchr(m.value, '\n')) &&
+             m.type != SI_MOD_REPLACE_BODY)
+        error = "header and query values must not contain line breaks";
+    struct si_sec_mod *nv = error ? NULL : realloc(r->mods, (r->nmods + 1) * sizeof(*nv));
     if (!nv) {
         free(m.name);
         free(m.value);
-        return lc_error(lc, pl_line(n), "out of memory");
+        return lc_error(lc, pl_line(n), "%s", error ? error : "out of memory");
     }
     r->mods = nv;
     r->mods[r->nmods++] = m;
