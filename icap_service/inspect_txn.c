@@ -243,10 +243,7 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
         return NULL;
     memset(t, 0, offsetof(struct txn, client_ip));
     t->client_ip[0] = t->user[0] = t->groups[0] = t->tls[0] = '\0';
-    t->parts.method[0] = t->parts.host[0] = '\0';
-    t->parts.scheme = t->parts.path = t->parts.query = NULL;
-    t->parts.origin_form = 0;
-    t->parts.mem = t->parts.query_set = NULL;
+    si_req_parts_init(&t->parts);
     memset(&t->verdict, 0, offsetof(struct si_sec_verdict, reason));
     t->verdict.reason[0] = '\0';
     t->verdict.nmonitor = 0; /* the monitor hits are read only up to nmonitor */

@@ -87,14 +87,13 @@ static int split_target(struct si_req_parts *p, const char *t, size_t len, const
     const char *q = memchr(t, '?', (size_t)(end - t));
     const char *pend = q ? q : end;
 
-    if (pend > t)
-        return set_strings(p, scheme, slen, t, (size_t)(pend - t), q ? q + 1 : NULL,
-                           q ? (long)(end - q - 1) : -1);
-    return set_strings(p, scheme, slen, "/", 1, q ? q + 1 : NULL, q ? (long)(end - q - 1) : -1);
+    const char *path = pend > t ? t : "/"; /* an empty path is "/" */
+    size_t plen = pend > t ? (size_t)(pend - t) : 1;
+
+    return set_strings(p, scheme, slen, path, plen, q ? q + 1 : NULL, q ? (long)(end - q - 1) : -1);
 }
 
-/* Every field empty, without clearing the whole struct (the host buffer is large). */
-static void parts_reset(struct si_req_parts *p)
+void si_req_parts_init(struct si_req_parts *p)
 {
     p->method[0] = p->host[0] = '\0';
     p->port = 0;
@@ -107,7 +106,7 @@ int si_req_parse(const char *line, const char *host_header, struct si_req_parts 
 {
     const char *sp, *t, *tend;
 
-    parts_reset(p);
+    si_req_parts_init(p);
     if (!line || !(sp = strchr(line, ' ')) || sp == line || (size_t)(sp - line) >= sizeof(p->method))
         return -1;
     memcpy(p->method, line, (size_t)(sp - line));
@@ -150,7 +149,7 @@ void si_req_parts_clear(struct si_req_parts *p)
 {
     free(p->mem);
     free(p->query_set);
-    parts_reset(p);
+    si_req_parts_init(p);
 }
 
 int si_status_parse(const char *line)

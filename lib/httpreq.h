@@ -24,6 +24,9 @@ struct si_req_parts {
     char *query_set; /* owns a query set by si_req_parts_set_query */
 };
 
+/* Every field empty, without clearing the whole struct (its host buffer is large): for parts
+ * that si_req_parts_clear may see before any si_req_parse. */
+void si_req_parts_init(struct si_req_parts *p);
 /* Returns 0, or -1 when the line is not "METHOD SP target [SP version]". host_header may be
  * NULL, and given afterwards to si_req_parts_set_host when out->origin_form is set (so that
  * a caller looks the header up only for origin-form targets). */
