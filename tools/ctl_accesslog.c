@@ -110,11 +110,11 @@ bool ctl_log_parse(const char *line, struct ctl_logrec *r)
     r->method = f[5];
     r->url = f[6];
     r->user = value_or_null(f[7]);
-    for (char *t, *first = next_token(&p); (t = first ? first : next_token(&p)); first = NULL) {
-        if (first) /* native: HIERARCHY/PEER where the inspect format has key=value */
-            r->native = !strchr(t, '=') && strchr(t, '/');
+    char *t = next_token(&p);
+    /* native: HIERARCHY/PEER where the inspect format has key=value */
+    r->native = t && !strchr(t, '=') && strchr(t, '/');
+    for (; t; t = next_token(&p))
         set_kv(r, t);
-    }
     if (r->err && !strcmp(r->err, "-/-"))
         r->err = NULL;
     split_tls(r);
