@@ -4,7 +4,8 @@
 # timings on a busy machine), plus the functions where srv_inspect spends more.
 #
 #   bench/icap-instructions.sh [reqmod|respmod] [SECONDS]     (build tree, after make check)
-#   POLICY=FILE bench/icap-instructions.sh ...   another policy (its lists/ folder is copied too)
+#   POLICY=a|b|FILE bench/icap-instructions.sh ...   icap-bench's policy (a) (the default) or
+#                 (b) (1M names + 500 rules), or a policy file (its lists/ folder is copied too)
 #   TOP_FUNCS=N: list N functions (default 15)
 #
 # c-icap runs under valgrind --tool=callgrind; bench/icap_load drives echo, then inspect, and
@@ -27,12 +28,12 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$D/run" "$D/log" "$D/tmp"
-if [ -n "${POLICY:-}" ]; then   # another policy, e.g. icap-bench's (b): POLICY=/path/policy1m.xml
-    cp "$POLICY" "$D/policy10.xml"
-    [ -d "$(dirname "$POLICY")/lists" ] && cp -r "$(dirname "$POLICY")/lists" "$D/"
-else
-    sed -n '/^cat > "\$D\/policy10.xml"/,/^XML$/p' "$TOP/bench/icap-bench.sh" | sed '1d;$d' > "$D/policy10.xml"
-fi
+case "${POLICY:-a}" in   # icap-bench's policies (a) and (b) (bench/icap-policies.py), or a file
+    a) python3 "$TOP/bench/icap-policies.py" "$D" ;;
+    b) python3 "$TOP/bench/icap-policies.py" "$D" --1m && mv "$D/policy1m.xml" "$D/policy10.xml" ;;
+    *) cp "$POLICY" "$D/policy10.xml"
+       if [ -d "$(dirname "$POLICY")/lists" ]; then cp -r "$(dirname "$POLICY")/lists" "$D/"; fi ;;
+esac
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 cat > "$D/c-icap.conf" <<EOF
 PidFile $D/run/c-icap.pid

@@ -15,7 +15,7 @@ bench_icap_load_SOURCES = bench/icap_load.c
 bench_icap_load_LDADD = -lpthread
 bench_policy_load_SOURCES = bench/policy_load.c
 bench_policy_load_LDADD = lib/libinspect.la
-dist_noinst_SCRIPTS += bench/icap-bench.sh bench/reload-stress.sh bench/categories-bench.sh \
+dist_noinst_SCRIPTS += bench/icap-bench.sh bench/icap-policies.py bench/reload-stress.sh bench/categories-bench.sh \
 	bench/icap-instructions.sh
 # load and soak through the full stack (see bench/README): run by hand
 dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py bench/valgrind_helpers.sh
