@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,56 +72,11 @@ static const char *get_header(void *ctx, bool response, const char *name)
     return response ? ci_http_response_get_header(req, name) : ci_http_request_get_header(req, name);
 }
 
-/* One ICAP request header wanted by extract_facts: its name (NULL: not wanted) and, after
- * find_icap_headers, its value or NULL. */
-struct icap_want {
-    const char *name;
-    const char *value;
-};
-
-/* Index of name among the ICAP headers find_icap_headers reads. */
-enum { ICAP_CLIENT_IP, ICAP_USER, ICAP_GROUPS, ICAP_TLS, ICAP_NWANTED };
-
-/* ci_headers_value() of each wanted name, in one pass over the list instead of one per name,
- * with the same matching (c-icap 0.5.10 header.c do_header_search): the first line whose name
- * matches case-insensitively and is followed by ':', the value after blanks; a name whose
- * length reaches past the list's buffer ends that name's search. A line whose first letter
- * starts no wanted name is skipped at once (the lines lie in buffer order, so skipping it
- * before the buffer-end check finds what do_header_search finds). */
-static void find_icap_headers(const ci_headers_list_t *h, struct icap_want *w, size_t n)
+static void copy_icap_header(ci_request_t *req, const char *name, char *out, size_t size,
+                             bool base64)
 {
-    size_t len[ICAP_NWANTED], left = 0;
-    unsigned firsts = 0; /* bit (c & 31) for the first byte c of each name: case-blind */
+    const char *v = name ? ci_headers_value(req->request_header, name) : NULL;
 
-    for (size_t j = 0; j < n; j++) {
-        w[j].value = NULL;
-        len[j] = w[j].name ? strlen(w[j].name) : 0;
-        left += len[j] > 0;
-        firsts |= len[j] ? 1u << (w[j].name[0] & 31) : 0;
-    }
-    const char *h_end = h ? h->buf + h->bufused : NULL;
-    for (int i = 0; h && left && i < h->used; i++) {
-        const char *head = h->headers[i];
-        if (!(firsts & (1u << (head[0] & 31))))
-            continue;
-        for (size_t j = 0; j < n; j++) {
-            if (!len[j])
-                continue;
-            if (h_end < head + len[j]) {
-                len[j] = 0, left--;
-            } else if (head[len[j]] == ':' && strncasecmp(head, w[j].name, len[j]) == 0) {
-                const char *v = head + len[j] + 1;
-                while (v <= h_end && (*v == ' ' || *v == '\t'))
-                    v++;
-                w[j].value = v;
-                len[j] = 0, left--;
-            }
-        }
-    }
-}
-
-static void copy_icap_header(const char *v, char *out, size_t size, bool base64)
-{
     out[0] = '\0';
     if (!v)
         return;
@@ -145,11 +99,11 @@ static void copy_icap_header(const char *v, char *out, size_t size, bool base64)
 /* X-Inspect-Tls, from Squid's adaptation_meta: the connection's inspection decision
  * (ACTION:RULE:CODE of inspect-bump), logged as tls= so that a transaction can be followed from
  * Squid's log line to the service's. Kept only when it is a short token of safe characters. */
-static void copy_tls_decision(const char *value, char *out, size_t size)
+static void copy_tls_decision(ci_request_t *req, char *out, size_t size)
 {
     size_t n = 0;
 
-    copy_icap_header(value, out, size, false);
+    copy_icap_header(req, "X-Inspect-Tls", out, size, false);
     /* a loop, not strspn(): glibc builds a 256-byte table per strspn call, on every request */
     while ((out[n] >= 'a' && out[n] <= 'z') || (out[n] >= 'A' && out[n] <= 'Z') ||
            (out[n] >= '0' && out[n] <= '9') || (out[n] && strchr("._:-", out[n])))
@@ -164,16 +118,10 @@ static void extract_facts(struct txn *t)
     const struct si_policy_settings *s = si_policy_settings(t->policy);
     struct si_sec_facts *f = &t->facts;
 
-    struct icap_want w[ICAP_NWANTED] = {[ICAP_CLIENT_IP] = {"X-Client-IP", NULL},
-                                        [ICAP_USER] = {s->user_header, NULL},
-                                        [ICAP_GROUPS] = {s->groups_header, NULL},
-                                        [ICAP_TLS] = {"X-Inspect-Tls", NULL}};
-
-    find_icap_headers(req->request_header, w, ICAP_NWANTED);
-    copy_icap_header(w[ICAP_CLIENT_IP].value, t->client_ip, sizeof(t->client_ip), false);
-    copy_icap_header(w[ICAP_USER].value, t->user, sizeof(t->user), s->user_header_base64);
-    copy_icap_header(w[ICAP_GROUPS].value, t->groups, sizeof(t->groups), false);
-    copy_tls_decision(w[ICAP_TLS].value, t->tls, sizeof(t->tls));
+    copy_icap_header(req, "X-Client-IP", t->client_ip, sizeof(t->client_ip), false);
+    copy_icap_header(req, s->user_header, t->user, sizeof(t->user), s->user_header_base64);
+    copy_icap_header(req, s->groups_header, t->groups, sizeof(t->groups), false);
+    copy_tls_decision(req, t->tls, sizeof(t->tls));
     int rc = si_req_parse(ci_http_request(req), NULL, &t->parts);
     if (t->parts.origin_form) /* Host is looked up only when the target does not name one */
         si_req_parts_set_host(&t->parts, ci_http_request_get_header(req, "Host"));
