@@ -19,6 +19,12 @@ const char *si_sec_action_name(enum si_sec_action a)
     return (unsigned)a < 4 ? sec_names[a] : "?";
 }
 
+const char *si_sec_action_past(enum si_sec_action a)
+{
+    static const char *const past[] = {"allowed", "blocked", "modified", "redirected"};
+    return (unsigned)a < 4 ? past[a] : "?";
+}
+
 /* A key with exactly one token (patterns may contain spaces). */
 static int key1(struct sec_rule *r, const char *key, const char *kind, const char *pat)
 {
@@ -252,16 +258,21 @@ static int response_conds(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *r)
     return rc;
 }
 
+static const char *mod_name(enum si_mod_type t)
+{
+    static const char *const names[] = {"add-header", "set-header", "remove-header",
+                                        "set-query-param", "replace-body"};
+    return (unsigned)t < 5 ? names[t] : "?";
+}
+
 static int add_mod(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *r, bool resp_default)
 {
-    static const char *const elems[] = {"add-header", "set-header", "remove-header",
-                                        "set-query-param", "replace-body"};
     struct si_sec_mod m = {0};
     const char *error = NULL;
     char *on;
 
     for (size_t i = 0; i < 5; i++)
-        if (pl_is(n, elems[i]))
+        if (pl_is(n, mod_name((enum si_mod_type)i)))
             m.type = (enum si_mod_type)i;
     on = pl_attr(n, "on");
     m.on_response = on ? strcmp(on, "response") == 0 : resp_default;
@@ -290,6 +301,27 @@ static int add_mod(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *r, bool r
     r->mods = nv;
     r->mods[r->nmods++] = m;
     return 0;
+}
+
+/* A rule of the response phase runs when the request has already gone to the origin (RESPMOD):
+ * a change of the request (header or query) can no longer take effect there, so it is refused. */
+static int request_mods_in_respmod(struct load_ctx *lc, const struct sec_rule *r,
+                                   bool has_response)
+{
+    int rc = 0;
+
+    if (r->phase != SI_PHASE_RESPONSE)
+        return 0;
+    for (size_t i = 0; i < r->nmods; i++) {
+        const struct si_sec_mod *m = &r->mods[i];
+        if (m->on_response)
+            continue;
+        rc = lc_error(lc, r->line, "rule '%s' has %s, so it runs at RESPMOD where %s%s cannot "
+                      "take effect (the request has already been sent; make two rules)", r->id,
+                      has_response ? "a response condition" : "a response-side change",
+                      mod_name(m->type), m->type == SI_MOD_SET_QUERY ? "" : " on=\"request\"");
+    }
+    return rc;
 }
 
 static int rule_cond(struct load_ctx *lc, xmlNodePtr c, struct sec_rule *r)
@@ -364,6 +396,8 @@ static int compile_sec_rule(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *
     for (size_t i = 0; i < r->nmods; i++)
         if (r->mods[i].on_response)
             r->phase = SI_PHASE_RESPONSE;
+    if (request_mods_in_respmod(lc, r, has_response) < 0)
+        rc = -1;
     r->needs_body = r->req.body.set || r->req.size.set || r->resp.body.set || r->resp.size.set ||
                     r->filetypes;
     r->uses_body = r->needs_body;

@@ -186,6 +186,35 @@ Test(policy_load, bad_values)
                       "block-page: cannot read template");
 }
 
+/* A response-phase rule runs at RESPMOD, after the request went out: request changes refused. */
+Test(policy_load, request_changes_in_response_rules_refused)
+{
+    ASSERT_FAILS_WITH("<security-policy>\n<rule id=\"r\" action=\"modify\"><response><status>200"
+                      "</status></response><add-header on=\"request\" name=\"X-A\" value=\"1\"/>"
+                      "</rule></security-policy>",
+                      "t.xml:2: rule 'r' has a response condition, so it runs at RESPMOD where "
+                      "add-header on=\"request\" cannot take effect");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"modify\"><response><status>200"
+                      "</status></response><remove-header on=\"request\" name=\"Cookie\"/>"
+                      "</rule></security-policy>", "remove-header on=\"request\" cannot take effect");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"modify\"><replace-body find=\"a\" "
+                      "replace=\"b\"/><set-header name=\"X-A\" value=\"1\"/></rule>"
+                      "</security-policy>",
+                      "rule 'r' has a response-side change, so it runs at RESPMOD where set-header");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"r\" action=\"modify\"><add-header on=\"response\" "
+                      "name=\"X-A\" value=\"1\"/><set-query-param name=\"q\" value=\"1\"/></rule>"
+                      "</security-policy>", "RESPMOD where set-query-param cannot take effect");
+    /* the same changes on their own side load */
+    struct si_policy *p = load_body(
+        "<security-policy><rule id=\"a\" action=\"modify\"><response><status>200</status>"
+        "</response><add-header name=\"X-A\" value=\"1\"/><remove-header on=\"response\" "
+        "name=\"Server\"/></rule><rule id=\"b\" action=\"modify\"><add-header on=\"request\" "
+        "name=\"X-B\" value=\"1\"/><set-query-param name=\"q\" value=\"1\"/></rule>"
+        "</security-policy>", err, sizeof(err));
+    cr_assert_not_null(p, "%s", err);
+    si_policy_unref(p);
+}
+
 Test(policy_load, several_errors_each_with_line)
 {
     struct si_policy *p = load_body("<https-inspection>\n<rule id=\"a\" action=\"bypass\">"
