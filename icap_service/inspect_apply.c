@@ -234,12 +234,7 @@ void apply_body_mods(struct txn *t, const unsigned char *data, size_t len, bool 
 
 static const char *outcome(const struct txn *t)
 {
-    switch (t->verdict.action) {
-    case SI_SEC_BLOCK: return "blocked";
-    case SI_SEC_REDIRECT: return "redirected";
-    case SI_SEC_MODIFY: return "modified";
-    default: return "allowed";
-    }
+    return si_sec_action_past(t->verdict.action);
 }
 
 void log_decision(struct txn *t)
@@ -252,9 +247,7 @@ void log_decision(struct txn *t)
     for (size_t i = 0; i < v->nmonitor && used < sizeof(mon); i++) {
         char r[96];
         int n = snprintf(mon + used, sizeof(mon) - used, " monitor=\"would have %s by rule %s\"",
-                         v->monitor[i].action == SI_SEC_BLOCK ? "blocked"
-                         : v->monitor[i].action == SI_SEC_REDIRECT ? "redirected"
-                         : v->monitor[i].action == SI_SEC_MODIFY ? "modified" : "allowed",
+                         si_sec_action_past(v->monitor[i].action),
                          si_log_sanitize(r, sizeof(r), v->monitor[i].rule_id));
         used += n > 0 ? (size_t)n : 0;
     }

@@ -31,6 +31,8 @@ enum si_sec_action { SI_SEC_ALLOW = 0, SI_SEC_BLOCK = 1, SI_SEC_MODIFY = 2, SI_S
 enum si_sec_phase { SI_PHASE_REQUEST = 0, SI_PHASE_RESPONSE = 1 };
 
 const char *si_sec_action_name(enum si_sec_action a); /* "allow" "block" "modify" "redirect" */
+/* The past participle, for logs and explain: "allowed" "blocked" "modified" "redirected". */
+const char *si_sec_action_past(enum si_sec_action a);
 
 /* Returns the value of the first header called name (case-insensitive) or NULL.
  * response: false = HTTP request headers, true = HTTP response headers. */

@@ -119,7 +119,7 @@ static void print_verdict(const char *phase, const struct si_sec_verdict *v, enu
                v->mods[i].value ? "=" : "", v->mods[i].value ? v->mods[i].value : "");
     for (size_t i = 0; i < v->nmonitor; i++)
         printf("  monitor: rule %s would have %s (%s)\n", v->monitor[i].rule_id,
-               si_sec_action_name(v->monitor[i].action), v->monitor[i].reason);
+               si_sec_action_past(v->monitor[i].action), v->monitor[i].reason);
 }
 
 static void print_sec_step(void *ctx, const struct si_sec_trace_step *s)

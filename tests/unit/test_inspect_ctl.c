@@ -717,3 +717,25 @@ Test(policy_cmds, explain_names_the_category)
     cr_assert(strstr(out, "host www.xxx.example in category adult (ut1)"), "%s", out);
     free(out);
 }
+
+/* A matching monitor rule is reported as what it would have done, in words: "would have
+ * blocked", like the service's log field. */
+Test(policy_cmds, explain_monitor_rule_wording)
+{
+    static const char xml[] = "<policy xmlns=\"urn:squid-inspect:policy:1\"><security-policy>"
+        "<rule id=\"watch\" action=\"block\" mode=\"monitor\"><host>good.test</host></rule>"
+        "<rule id=\"watch-redir\" action=\"redirect\" mode=\"monitor\" "
+        "location=\"https://127.0.0.1/\"><method>GET</method></rule>"
+        "</security-policy></policy>\n";
+    char *dir = mkdir_tmp(), path[256], *out;
+    char *a[] = {"explain", path, "--client", "10.0.0.1", "https://good.test/x", NULL};
+
+    write_file(dir, "monitor.xml", xml, path, sizeof(path));
+    cr_assert_eq(run_captured(ctl_explain_main, 5, a, &out), 0);
+    cr_assert(strstr(out, "  monitor: rule watch would have blocked ("), "%s", out);
+    cr_assert(strstr(out, "  monitor: rule watch-redir would have redirected ("), "%s", out);
+    cr_assert_null(strstr(out, "would have block "), "%s", out);
+    free(out);
+    unlink(path);
+    rmdir(dir);
+}
