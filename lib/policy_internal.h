@@ -228,6 +228,10 @@ char *pl_attr(struct _xmlNode *n, const char *name);
 char *pl_text(struct _xmlNode *n);
 int pl_line(struct _xmlNode *n);
 bool pl_is(struct _xmlNode *n, const char *name); /* element named name */
+/* policy_hint.c: appends to msg what policy.rng allows, for a RELAX NG error about attributes
+ * (libxml2's codes XML_RELAXNG_ERR_ATTRVALID, XML_RELAXNG_ERR_INVALIDATTR); else nothing. */
+struct _xmlError;
+void pl_schema_hint(const struct _xmlError *e, char *msg, size_t msgsize);
 int pl_parse_size(const char *s, unsigned long long *out);
 int pl_parse_duration_ms(const char *s, long *out);
 /* policy_rules.c: shared conditions. pl_common_cond returns 1 if n was source/user/group. */

@@ -56,7 +56,7 @@ int lc_error(struct load_ctx *lc, int line, const char *fmt, ...)
 static void xml_error(void *data, xmlErrorPtr e)
 {
     struct load_ctx *lc = data;
-    char msg[300];
+    char msg[700];
     size_t n;
 
     if (!e || e->level == XML_ERR_WARNING)
@@ -65,6 +65,7 @@ static void xml_error(void *data, xmlErrorPtr e)
     n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
+    pl_schema_hint(e, msg, sizeof(msg));
     if (e->domain == XML_FROM_RELAXNGV && e->node)
         lc_error(lc, xmlGetLineNo((xmlNodePtr)e->node), "%s", msg);
     else

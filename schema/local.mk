@@ -26,7 +26,7 @@ lib_libinspect_la_SOURCES += \
 	lib/strmatch.c lib/strmatch.h \
 	lib/filetype.c lib/filetype.h \
 	lib/policy.h lib/security.h lib/policy_internal.h \
-	lib/policy_load.c lib/policy_objects.c lib/policy_rules.c lib/policy_secrules.c \
+	lib/policy_load.c lib/policy_hint.c lib/policy_objects.c lib/policy_rules.c lib/policy_secrules.c \
 	lib/policy_check.c lib/policy_query.c lib/policy_categories.c \
 	lib/security.c lib/bodyscan.c lib/blockpage.c lib/blockpage.h \
 	lib/policy_holder.c lib/policy_holder.h lib/decode.c lib/decode.h lib/httpreq.c lib/httpreq.h

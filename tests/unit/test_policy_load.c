@@ -82,6 +82,26 @@ Test(policy_load, schema_error_reports_line)
     ASSERT_FAILS_WITH("<bogus/>", "t.xml:1:");
 }
 
+/* Attribute errors of the schema say what policy.rng allows there. */
+Test(policy_load, schema_errors_list_the_allowed_values)
+{
+    ASSERT_FAILS_WITH("<security-policy>\n<rule id=\"x\" action=\"blok\"><method>PUT</method>"
+                      "</rule></security-policy>",
+                      "t.xml:2: Element rule failed to validate attributes: action=\"blok\" is not "
+                      "one of the allowed values: allow, block, modify, redirect");
+    ASSERT_FAILS_WITH("<https-inspection><rule id=\"x\" action=\"blok\"/></https-inspection>",
+                      "action=\"blok\" is not one of the allowed values: bypass, inspect, terminate");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"x\" action=\"block\" actoin=\"a\"/>"
+                      "</security-policy>", "attribute actoin is not allowed on <rule> (allowed: "
+                      "id, action, mode, location, reason, description)");
+    ASSERT_FAILS_WITH("<security-policy><rule id=\"x\" action=\"modify\"><add-header on=\"both\" "
+                      "name=\"a\" value=\"b\"/></rule></security-policy>",
+                      "on=\"both\" is not one of the allowed values: request, response");
+    ASSERT_FAILS_WITH("<settings><inspection-limit size=\"1M\" action=\"deny\"/></settings>",
+                      "<inspection-limit> action=\"deny\" is not one of the allowed values: "
+                      "allow, block");
+}
+
 Test(policy_load, wrong_namespace_refused)
 {
     const char *xml = "<policy><objects/></policy>";
