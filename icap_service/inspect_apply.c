@@ -90,9 +90,7 @@ void apply_page(struct txn *t)
     size_t n = 0;
     char *body;
 
-    snprintf(url, sizeof(url), "%s%s%s%s%s%s", t->parts.scheme ? t->parts.scheme : "",
-             t->parts.scheme ? "://" : "", t->parts.host, t->parts.path ? t->parts.path : "",
-             t->parts.query ? "?" : "", t->parts.query ? t->parts.query : "");
+    si_req_url(&t->parts, url, sizeof(url));
     struct si_block_info info = {v->rule_id, v->message ? v->message : v->reason, url,
                                  t->parts.host, t->ref, si_block_time(time(NULL), when, sizeof(when)),
                                  inspect_conf.admin_contact};

@@ -2,6 +2,7 @@
 #include "httpreq.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,21 @@ void si_req_parts_clear(struct si_req_parts *p)
     free(p->mem);
     free(p->query_set);
     si_req_parts_init(p);
+}
+
+char *si_req_url(const struct si_req_parts *p, char *buf, size_t size)
+{
+    const char *s = p->scheme;
+    bool v6 = strchr(p->host, ':') != NULL;
+    int dflt = s && !strcmp(s, "https") ? 443 : s && !strcmp(s, "http") ? 80 : 0;
+    char port[16] = "";
+
+    if (p->port && p->port != dflt)
+        snprintf(port, sizeof(port), ":%d", p->port);
+    snprintf(buf, size, "%s%s%s%s%s%s%s%s%s", s ? s : "", s ? "://" : "", v6 ? "[" : "", p->host,
+             v6 ? "]" : "", port, p->path ? p->path : "", p->query ? "?" : "",
+             p->query ? p->query : "");
+    return buf;
 }
 
 int si_status_parse(const char *line)

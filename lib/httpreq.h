@@ -12,6 +12,8 @@
 #ifndef SI_HTTPREQ_H
 #define SI_HTTPREQ_H
 
+#include <stddef.h>
+
 struct si_req_parts {
     char method[32];
     char host[256]; /* lower-case, no port */
@@ -36,6 +38,11 @@ void si_req_parts_set_host(struct si_req_parts *p, const char *host_header);
 /* Replaces the query by query (malloc'd, NULL for none), which the parts then own. */
 void si_req_parts_set_query(struct si_req_parts *p, char *query);
 void si_req_parts_clear(struct si_req_parts *p);
+
+/* The URL of the request as the client asked for it, for the block page: scheme, host (IPv6
+ * in brackets), a port that is not the scheme's default, path and query. Written into buf
+ * (truncated to size); returns buf. */
+char *si_req_url(const struct si_req_parts *p, char *buf, size_t size);
 
 /* Status code from "HTTP/1.1 404 Not Found", 0 if malformed. */
 int si_status_parse(const char *status_line);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "blockpage.h"
+#include "httpreq.h"
 
 static char *slurp(const char *path)
 {
@@ -121,6 +122,42 @@ Test(blockpage, json_and_text_carry_the_same_facts)
                            "Time: Sat, 21 Nov 2026 12:00:23 GMT\n"
                            "Contact: Help \"desk\" <4444> (quote the reference)\n");
     free(page);
+}
+
+/* The URL on the page is the one the client asked for, with its non-default port, in every
+ * variant (the service builds it with si_req_url from the request line or the Host header). */
+Test(blockpage, url_keeps_a_non_default_port)
+{
+    static const struct {
+        const char *line, *host_header, *url;
+    } cases[] = {
+        {"GET https://Host.test:8443/p?q=1 HTTP/1.1", NULL, "https://host.test:8443/p?q=1"},
+        {"GET http://host.test:8080/p HTTP/1.1", NULL, "http://host.test:8080/p"},
+        {"GET https://host.test:443/p HTTP/1.1", NULL, "https://host.test/p"},
+        {"GET http://[::1]:8443/p HTTP/1.1", NULL, "http://[::1]:8443/p"},
+        {"GET /p HTTP/1.1", "host.test:8443", "host.test:8443/p"},
+    };
+    static const enum si_block_format fmts[] = {SI_BLOCK_HTML, SI_BLOCK_JSON, SI_BLOCK_TEXT};
+
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct si_req_parts parts;
+        char url[512];
+
+        si_req_parts_init(&parts);
+        cr_assert_eq(si_req_parse(cases[c].line, cases[c].host_header, &parts), 0);
+        if (parts.origin_form)
+            si_req_parts_set_host(&parts, cases[c].host_header);
+        cr_assert_str_eq(si_req_url(&parts, url, sizeof(url)), cases[c].url);
+        struct si_block_info i = {"r", "why", url, parts.host, "si-1", NULL, NULL};
+        for (size_t f = 0; f < 3; f++) {
+            size_t n;
+            char *page = si_block_render(NULL, fmts[f], &i, &n);
+            cr_assert(strstr(page, cases[c].url), "format %zu of %s lacks the URL %s: %s", f,
+                      cases[c].line, cases[c].url, page);
+            free(page);
+        }
+        si_req_parts_clear(&parts);
+    }
 }
 
 Test(blockpage, time_format)
