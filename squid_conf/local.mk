@@ -1,5 +1,7 @@
 # squid_conf/: the Squid include fragment, the c-icap.conf lines and the script that renders
-# both from KEY=VALUE arguments with this build's installed paths as defaults.
+# both from KEY=VALUE arguments with this build's installed paths as defaults (the CA and the
+# policy in $(inspectconfdir), the certificate cache in $(inspectstatedir)/ssl_db: configure's
+# --with-confdir and --with-statedir, /etc/squid-inspect and /var/lib/squid-inspect by default).
 dist_pkgdata_DATA += squid_conf/squid-inspect.conf.in squid_conf/c-icap-inspect.conf.in
 pkgdata_SCRIPTS = squid_conf/render-squid-conf
 EXTRA_DIST += squid_conf/render-squid-conf.in squid_conf/README.md
@@ -10,8 +12,8 @@ squid_conf/render-squid-conf: $(srcdir)/squid_conf/render-squid-conf.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) squid_conf && rm -f $@ $@.tmp && \
 	sed -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
 	    -e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' \
-	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
-	    -e 's|@localstatedir[@]|$(localstatedir)|g' \
+	    -e 's|@inspectconfdir[@]|$(inspectconfdir)|g' \
+	    -e 's|@inspectstatedir[@]|$(inspectstatedir)|g' \
 	    -e 's|@cicapmoddir[@]|$(cicapmoddir)|g' \
 	    $(srcdir)/squid_conf/render-squid-conf.in > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@

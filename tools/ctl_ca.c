@@ -20,9 +20,16 @@
 
 #define NC_MAX 4096
 
+#ifndef SI_CONFDIR
+#define SI_CONFDIR "/etc/squid-inspect" /* configure --with-confdir (tools/local.mk) */
+#endif
+
 void ctl_ca_opts_default(struct ctl_ca_opts *o)
 {
     memset(o, 0, sizeof(*o));
+    o->dir = SI_CONFDIR;
+    o->squid_user = "proxy";
+    o->reader_group = "c-icap";
     o->common_name = "squid-inspect inspection CA";
     o->keytype = CTL_CA_KEY_EC_P256;
     o->rsa_bits = 3072;
@@ -281,7 +288,8 @@ static void print_fingerprint(FILE *out, X509 *cert)
         fprintf(out, "%02X%s", md[i], i + 1 < len ? ":" : "\n");
 }
 
-static void print_conf(const struct ctl_ca_opts *o, FILE *out, X509 *ca, X509 *root)
+static void print_conf(const struct ctl_ca_opts *o, FILE *out, X509 *ca, X509 *root,
+                       bool created)
 {
     char dir[PATH_MAX];
 
@@ -299,18 +307,17 @@ static void print_conf(const struct ctl_ca_opts *o, FILE *out, X509 *ca, X509 *r
     } else {
         fprintf(out, "# Clients trust %s/ca.pem (deploy it to their trust stores).\n", dir);
     }
-    fprintf(out, "# Squid reads the key as its cache_effective_user: chown proxy: %s/ca.key\n"
-                 "# Put these lines in squid.conf before the squid-inspect include:\n", dir);
+    ctl_ca_set_owners(o, dir, created, out);
+    fprintf(out, "# Edit your existing http_port line in squid.conf (Debian's has http_port 3128;\n"
+                 "# keep your port) to read as follows; the squid-inspect include comes after it:\n");
     fprintf(out, "http_port 3128 ssl-bump tls-cert=%s/ca.pem tls-key=%s/ca.key "
                  "generate-host-certificates=on dynamic_cert_mem_cache_size=16MB\n", dir, dir);
 }
 
 static int check_opts(const struct ctl_ca_opts *o, char *err, size_t errsize)
 {
-    struct stat st;
-
-    if (!o->dir || stat(o->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errsize, "output directory %s does not exist", o->dir ? o->dir : "(none)");
+    if (!o->dir || !*o->dir) {
+        snprintf(err, errsize, "no output directory (--dir)");
         return -1;
     }
     if (!o->common_name || !*o->common_name || strlen(o->common_name) > 64) {
@@ -338,8 +345,10 @@ int ctl_ca_create(const struct ctl_ca_opts *o, FILE *out, char *err, size_t errs
     X509 *ca = NULL, *root = NULL;
     char nc[NC_MAX], root_cn[96];
     int rc = -1;
+    bool created;
 
-    if (check_opts(o, err, errsize) < 0 || name_constraints(o, nc, sizeof(nc), err, errsize) < 0)
+    if (check_opts(o, err, errsize) < 0 || name_constraints(o, nc, sizeof(nc), err, errsize) < 0 ||
+        ctl_ca_prepare_dir(o->dir, &created, err, errsize) < 0)
         return -1;
     if (!(key = make_key(o)) || (o->two_tier && !(root_key = make_key(o)))) {
         ossl_err(err, errsize, "key generation");
@@ -364,7 +373,7 @@ int ctl_ca_create(const struct ctl_ca_opts *o, FILE *out, char *err, size_t errs
     if (write_key(o, "ca.key", key, err, errsize) < 0 ||
         write_certs(o, "ca.pem", ca, root, err, errsize) < 0)
         goto out;
-    print_conf(o, out, ca, root);
+    print_conf(o, out, ca, root, created);
     rc = 0;
 out:
     X509_free(ca);
@@ -375,9 +384,12 @@ out:
 }
 
 static const char ca_usage[] =
-    "usage: inspect-ctl ca init --dir DIR [--cn NAME] [--org ORG] [--key p256|p384|rsa]\n"
+    "usage: inspect-ctl ca init [--dir DIR] [--cn NAME] [--org ORG] [--key p256|p384|rsa]\n"
     "                           [--rsa-bits N] [--days N] [--two-tier] [--root-days N]\n"
-    "                           [--exclude-domain NAME]... [--exclude-net CIDR]... [--force]\n";
+    "                           [--exclude-domain NAME]... [--exclude-net CIDR]... [--force]\n"
+    "                           [--squid-user USER] [--group GROUP]\n"
+    "DIR defaults to " SI_CONFDIR " (created 0750 when missing); USER (proxy) owns ca.key,\n"
+    "GROUP (c-icap, the group c-icap runs as) reads DIR and the policy.\n";
 
 static int parse_key(struct ctl_ca_opts *o, const char *v)
 {
@@ -417,6 +429,8 @@ static int parse_ca_opt(struct ctl_ca_opts *o, int c, const char *arg)
     case 'r': return parse_int(arg, &o->root_days);
     case 't': o->two_tier = true; return 0;
     case 'f': o->force = true; return 0;
+    case 'u': o->squid_user = arg; return 0;
+    case 'g': o->reader_group = arg; return 0;
     case 'x':
         if (o->n_exclude_dns >= CTL_CA_MAX_EXCLUDES)
             return -1;
@@ -440,6 +454,7 @@ int ctl_ca_main(int argc, char **argv)
         {"root-days", required_argument, NULL, 'r'}, {"two-tier", no_argument, NULL, 't'},
         {"force", no_argument, NULL, 'f'},        {"exclude-domain", required_argument, NULL, 'x'},
         {"exclude-net", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+        {"squid-user", required_argument, NULL, 'u'}, {"group", required_argument, NULL, 'g'},
         {NULL, 0, NULL, 0},
     };
     struct ctl_ca_opts o;
@@ -464,7 +479,7 @@ int ctl_ca_main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc - 1 || !o.dir) {
+    if (optind != argc - 1) {
         fputs(ca_usage, stderr);
         return 2;
     }

@@ -2,7 +2,8 @@
  * ctl_ca.h: `inspect-ctl ca init`, creation of the inspection CA that Squid signs forged
  * certificates with.
  *
- * One tier (default): DIR/ca.pem (CA:TRUE, pathlen 0) and DIR/ca.key. Two tiers (--two-tier):
+ * DIR defaults to the configured directory (SI_CONFDIR, /etc/squid-inspect) and is created
+ * with mode 0750 when missing. One tier (default): DIR/ca.pem (CA:TRUE, pathlen 0) and DIR/ca.key. Two tiers (--two-tier):
  * DIR/root.pem + DIR/root.key (CA:TRUE, pathlen 1; keep it offline) and an issuing CA in
  * DIR/ca.pem (issuing certificate followed by the root) + DIR/ca.key. Keys are unencrypted
  * PKCS#8 PEM created with mode 0600 (O_EXCL: an existing file is never overwritten unless
@@ -24,7 +25,9 @@
 enum ctl_ca_keytype { CTL_CA_KEY_EC_P256, CTL_CA_KEY_EC_P384, CTL_CA_KEY_RSA };
 
 struct ctl_ca_opts {
-    const char *dir;               /* output directory (must exist) */
+    const char *dir;               /* output directory (created 0750 when missing) */
+    const char *squid_user;        /* Squid's cache_effective_user: owns ca.key ("proxy") */
+    const char *reader_group;      /* c-icap's Group: reads DIR and the policy ("c-icap") */
     const char *common_name;       /* CN of the issuing (or only) CA */
     const char *organization;      /* O=, may be NULL */
     enum ctl_ca_keytype keytype;
@@ -40,6 +43,14 @@ struct ctl_ca_opts {
 };
 
 void ctl_ca_opts_default(struct ctl_ca_opts *o);
+
+/* ctl_ca_perms.c: creates a missing dir with mode 0750 (*created tells); -1 with err if dir
+ * is not a directory or cannot be created. */
+int ctl_ca_prepare_dir(const char *dir, bool *created, char *err, size_t errsize);
+/* As root: a dir it created becomes root:reader_group, ca.key squid_user's; prints, as
+ * squid.conf comments, the ownership and modes of the layout and the commands still to run
+ * (dir: the directory's name as printed). */
+void ctl_ca_set_owners(const struct ctl_ca_opts *o, const char *dir, bool created, FILE *out);
 
 /* Creates the files; on success prints the squid.conf lines to `out` and returns 0. */
 int ctl_ca_create(const struct ctl_ca_opts *o, FILE *out, char *err, size_t errsize);

@@ -26,7 +26,7 @@ static const char usage[] =
     "                                  by rule, and every failure word\n"
     "  pinned-report [--min-failures N] [--min-ratio R] ACCESS_LOG...\n"
     "                                  server names whose clients reject the forged certificate\n"
-    "  ca init --dir DIR [options]     create the inspection CA and print the squid.conf lines\n"
+    "  ca init [--dir DIR] [options]   create the inspection CA and print the squid.conf lines\n"
     "  help COMMAND                    options of one command\n"
     "\n"
     "Access logs are read in the squid-inspect `inspect` logformat (squid_conf/).\n"

@@ -103,6 +103,16 @@ has "validator: concurrent, a queue, overload fails single requests" \
     '^sslcrtvalidator_children [0-9]+ startup=0 idle=1 concurrency=[1-9][0-9]* queue-size=[0-9]+ on-persistent-overload=ERR$'
 has "certgen: installed inspect-certgen with its db and cache size" \
     '^sslcrtd_program /[^ ]*/inspect-certgen -s /[^ ]*/ssl_db -M [0-9]+MB$'
+# The documented Debian layout, whatever the install prefix: CA and policy in /etc/squid-inspect,
+# the certificate cache in /var/lib/squid-inspect/ssl_db (configure's --with-confdir/--with-statedir).
+has "default policy: /etc/squid-inspect/policy.xml" \
+    '^external_acl_type inspect_bump .* --policy /etc/squid-inspect/policy\.xml( |$)'
+has "default certificate cache: /var/lib/squid-inspect/ssl_db" \
+    '^sslcrtd_program /[^ ]*/inspect-certgen -s /var/lib/squid-inspect/ssl_db '
+has "the http_port comment names /etc/squid-inspect/ca.pem and ca.key" \
+    'tls-cert=/etc/squid-inspect/ca\.pem tls-key=/etc/squid-inspect/ca\.key'
+lab_assert_match "the c-icap lines read /etc/squid-inspect/policy.xml" \
+    '^inspect\.PolicyFile /etc/squid-inspect/policy\.xml$' "$(lab__render --cicap)"
 has "certgen children: startup=0, idle=1, a queue, overload fails single requests" \
     '^sslcrtd_children [0-9]+ startup=0 idle=1 queue-size=[0-9]+ on-persistent-overload=ERR$'
 has "certificate fetching (AIA) is recognised" \

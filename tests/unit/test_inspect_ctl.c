@@ -5,6 +5,8 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +249,52 @@ Test(ca, the_cli_creates_the_ca_and_prints_squid_conf)
     rmdir(dir);
 }
 
+/* A missing --dir is created with mode 0750; as root it becomes root:c-icap and ca.key is
+ * proxy's (Debian's users, ctl_ca_perms.c); the http_port line is an edit of the existing one. */
+Test(ca, init_creates_a_missing_dir_0750)
+{
+    const char *parent = mkdir_tmp();
+    char dir[128], cmd[512], *out = NULL;
+    size_t outsize = 0;
+    struct stat st;
+    FILE *p, *o;
+    int c;
+
+    snprintf(dir, sizeof(dir), "%s/squid-inspect", parent);
+    snprintf(cmd, sizeof(cmd), "umask 022; '%s' ca init --dir '%s' 2>&1", INSPECT_CTL, dir);
+    cr_assert_not_null(p = popen(cmd, "r"));
+    cr_assert_not_null(o = open_memstream(&out, &outsize));
+    while ((c = fgetc(p)) != EOF)
+        fputc(c, o);
+    fclose(o);
+    cr_assert_eq(pclose(p), 0, "ca init into a missing directory succeeds: %s", out);
+    cr_assert_eq(stat(dir, &st), 0, "%s was created", dir);
+    cr_assert(S_ISDIR(st.st_mode));
+    cr_assert_eq(st.st_mode & 0777, 0750, "mode 0750, not %o", st.st_mode & 0777);
+    assert_private_file(dir, "ca.key");
+    cr_assert(strstr(out, "# Edit your existing http_port line in squid.conf"), "%s", out);
+    cr_assert(strstr(out, "install -o root -g c-icap -m 0640 policy.xml"), "%s", out);
+    cr_assert(strstr(out, "usermod -a -G c-icap proxy"), "%s", out);
+    if (geteuid() != 0) {
+        /* not root: nothing is chowned, the output says what to run */
+        cr_assert(strstr(out, "(run: chown root:c-icap "), "%s", out);
+        cr_assert(strstr(out, "(run: chown proxy: "), "%s", out);
+    } else {
+        const struct group *g = getgrnam("c-icap");
+        const struct passwd *pw = getpwnam("proxy");
+        char key[256];
+        cr_assert(g && pw, "Debian's c-icap and proxy accounts exist");
+        cr_assert_eq(st.st_uid, 0);
+        cr_assert_eq(st.st_gid, g->gr_gid, "%s is group c-icap", dir);
+        snprintf(key, sizeof(key), "%s/ca.key", dir);
+        cr_assert_eq(stat(key, &st), 0);
+        cr_assert_eq(st.st_uid, pw->pw_uid, "ca.key belongs to proxy");
+    }
+    free(out);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", parent);
+    cr_assert_eq(system(cmd), 0);
+}
+
 Test(ca, bad_options_are_refused)
 {
     struct ctl_ca_opts o;
@@ -255,7 +303,10 @@ Test(ca, bad_options_are_refused)
     ctl_ca_opts_default(&o);
     o.dir = "/nonexistent/dir";
     cr_assert_eq(ctl_ca_create(&o, stdout, err, sizeof(err)), -1);
-    cr_assert(strstr(err, "does not exist"));
+    cr_assert(strstr(err, "cannot create output directory /nonexistent/dir"), "%s", err);
+    o.dir = "/dev/null";
+    cr_assert_eq(ctl_ca_create(&o, stdout, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "/dev/null is not a directory"), "%s", err);
     o.dir = "/tmp";
     o.days = 9000;
     cr_assert_eq(ctl_ca_create(&o, stdout, err, sizeof(err)), -1);
