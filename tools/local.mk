@@ -1,18 +1,23 @@
 # tools/: inspect-ctl, the operator's command-line tool (installed in $(bindir)).
 bin_PROGRAMS += tools/inspect-ctl
 CTL_SOURCES = \
-	tools/ctl_ca.c tools/ctl_ca.h \
+	tools/ctl_ca.c tools/ctl_ca.h tools/ctl_ca_perms.c \
 	tools/ctl_pinned.c tools/ctl_pinned.h \
 	tools/ctl_accesslog.c tools/ctl_accesslog.h \
 	tools/ctl_policy.c tools/ctl_policy.h \
 	tools/ctl_replay.c tools/ctl_coverage.c \
 	tools/ctl_target.c tools/ctl_target.h
 lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
+# ca init's default --dir: where render-squid-conf's defaults look for the CA.
+CTL_PATHS = -DSI_CONFDIR='"$(inspectconfdir)"'
 tools_inspect_ctl_SOURCES = tools/inspect-ctl.c $(CTL_SOURCES)
-tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS)
+tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS) $(CTL_PATHS)
 tools_inspect_ctl_LDADD = lib/libinspect.la $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 dist_man_MANS = tools/inspect-ctl.1
 EXTRA_DIST += tools/install-deps
+# install-deps' package sets (--runtime, --build, --test, --list), with apt-get stubbed out.
+TESTS += tests/e2e/t_install_deps.sh
+EXTRA_DIST += tests/e2e/t_install_deps.sh
 include $(top_srcdir)/bump_helper/local.mk
 
 # End-to-end tests of the inspection decisions (they run on the lab of tests/e2e/lib).
@@ -23,7 +28,7 @@ EXTRA_DIST += $(INSPECT_E2E)
 # Unit tests (Criterion; fixtures in tests/unit/fixtures/inspect).
 INSPECT_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/bump_helper -I$(top_srcdir)/tools \
 	-DFIXTURES='"$(abs_top_srcdir)/tests/unit/fixtures/inspect"' \
-	-DINSPECT_CTL='"$(abs_top_builddir)/tools/inspect-ctl"'
+	-DINSPECT_CTL='"$(abs_top_builddir)/tools/inspect-ctl"' $(CTL_PATHS)
 check_PROGRAMS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
 tests_unit_test_inspect_bump_SOURCES = tests/unit/test_inspect_bump.c $(BUMP_SOURCES)
 tests_unit_test_inspect_bump_CFLAGS = $(INSPECT_UNIT_CFLAGS)
