@@ -1,5 +1,5 @@
 #!/bin/sh
-# Side-by-side benchmark of the certificate generators (issue 3), one run, same request stream:
+# Side-by-side benchmark of the certificate generators, one run, same request stream:
 #   Squid's /usr/lib/squid/security_file_certgen  vs  inspect-certgen.
 # Usage (from a built tree):  bench/certgen-bench.sh
 # Knobs (environment):  N=1000 distinct origins for cold/warm, S=1000 requests per sample,

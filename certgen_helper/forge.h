@@ -1,7 +1,7 @@
 /*
  * forge.h: builds the forged leaf certificate for one parsed new_certificate request.
  *
- * Rules (issue 3; shared/reference/ocsp-certgen.md part B):
+ * Rules (tests/unit/test_forge.c checks each one):
  * - copied from the origin: subject (CN replaced by setCommonName), subjectAltName (not with
  *   setCommonName), extendedKeyUsage (serverAuth when absent);
  * - derived: basicConstraints critical CA:FALSE, keyUsage from the leaf key type, SKI from the

@@ -1,4 +1,4 @@
-# certgen_helper/: inspect-certgen, Squid's sslcrtd_program (issue 3).
+# certgen_helper/: inspect-certgen, Squid's sslcrtd_program.
 # The request-body parser lives in lib/ (the fuzzers call it directly).
 lib_libinspect_la_SOURCES += lib/crtd_request.c lib/crtd_request.h
 

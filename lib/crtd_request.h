@@ -7,8 +7,7 @@
  *   [SP -----BEGIN CERTIFICATE----- ... the origin certificate to mimic]
  *
  * The framing around the body (ID, code, length, 0x01) is lib/helper_io's job; this module only
- * sees the body, so a fuzzer can call si_crtd_parse() directly. See
- * shared/reference/squid-helpers.md section 3.2.
+ * sees the body, so a fuzzer can call si_crtd_parse() directly.
  *
  * Two steps: si_crtd_split() checks the parameter lines and cuts the PEM blocks (no decoding);
  * si_crtd_decode() decodes the blocks whose object is still NULL, so a caller that already holds

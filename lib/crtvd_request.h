@@ -8,8 +8,7 @@
  *                  error_depth_J=D LF ...
  *
  * The framing around the body (IDs, byte counts, 0x01) is lib/helper_io.h. This module only parses
- * and builds bodies, so it can be fuzzed and unit-tested without a process around it. See
- * shared/reference/squid-helpers.md section 4.
+ * and builds bodies, so it can be fuzzed and unit-tested without a process around it.
  *
  * Ownership: si_crtvd_parse() fills a caller-owned struct whose strings are malloc'd copies;
  * si_crtvd_request_free() releases them (the struct itself is not freed). si_crtvd_reply_*

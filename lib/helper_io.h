@@ -8,7 +8,7 @@
  *            [ID SP] BH SP message="..." 0x01
  *
  * The ID is present when the helper's children setting has concurrency=N (N >= 1); it is echoed
- * verbatim in front of the reply. See shared/reference/squid-helpers.md sections 1-4.
+ * verbatim in front of the reply.
  *
  * Ownership: a reader owns its input buffer. Each request returned by si_helper_read() owns a
  * malloc'd copy of its body, released by si_helper_request_clear(); the request may be handed to

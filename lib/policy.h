@@ -1,6 +1,6 @@
 /*
  * policy.h: the squid-inspect policy: load, validate and compile the XML policy file
- * (schema/policy.rng, shape in DESIGN.md) into an immutable, reference-counted object, and
+ * (schema/policy.rng, described in schema/POLICY.md) into an immutable, reference-counted object, and
  * query its https-inspection and certificate-validation sections.
  * The security-policy section is evaluated through security.h.
  *

@@ -1,7 +1,8 @@
 /*
  * inspect-ocsp: Squid sslcrtvalidator_program that passes Squid's chain errors through and adds
- * revocation checking (OCSP, then CRL), with a soft/hard-fail policy. See issue 4 and
- * shared/reference/squid-helpers.md section 4.
+ * revocation checking (OCSP, then CRL), with a soft/hard-fail policy (the policy's
+ * <certificate-validation>, schema/POLICY.md). The exchange with Squid: lib/helper_io.h (framing)
+ * and lib/crtvd_request.h (bodies).
  *
  * Concurrency: one reader thread (this one) and a fixed pool of worker threads.
  * - The reader parses the framing (lib/helper_io) and queues each request that carries a channel

@@ -1,7 +1,7 @@
 # fault_lab.sh: what the fault-injection tests (t_fault_*.sh) add to the lab (sourced after
 # lib/lab.sh). Every case ends in one line, also appended to $FAULT_MATRIX when set:
 #   FAULT-MATRIX: <case> | expected <outcome> | observed <outcome> | <detail>
-# with outcomes in the words of shared/DESIGN.md: inspected, bypassed, blocked, failed-open,
+# with outcomes in the words of the logs and README.md: inspected, bypassed, blocked, failed-open,
 # failed-closed, undetermined (revocation unknown, soft: allowed), refused, kept-old-policy,
 # degraded (served without a cache), recovered.
 #

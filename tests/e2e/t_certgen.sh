@@ -1,6 +1,6 @@
 #!/bin/bash
 # t_certgen.sh: through Squid (sslcrtd_children without concurrency=), inspect-certgen forges
-# certificates with the properties of issue 3 for a normal name, an IP literal, a wildcard
+# certificates with the properties of certgen_helper/forge.h for a normal name, an IP literal, a wildcard
 # origin certificate, an untrusted origin ("Not trusted by" chain: the client fails) and a
 # self-signed origin, and serves a repeated request from its cache; the access log marks a
 # waived certificate error fail=failed-open:cert-error-waived.

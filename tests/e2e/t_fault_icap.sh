@@ -1,8 +1,8 @@
 #!/bin/bash
 # t_fault_icap.sh: c-icap killed (SIGKILL, whole process group) in the middle of a load of
 # bumped requests, once with the ICAP services at bypass=on and once at bypass=off. Every
-# request ends (no hang), Squid keeps running, and what follows the kill is what DESIGN.md's
-# failure table says: bypass=on serves un-inspected (failed-open), bypass=off refuses
+# request ends (no hang), Squid keeps running, and what follows the kill is what the
+# fragment's ICAP_BYPASS promises (squid_conf/README.md): bypass=on serves un-inspected (failed-open), bypass=off refuses
 # (failed-closed); the access log shows no ICAP verdict for them, never an "allowed" one.
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/fault_lab.sh"

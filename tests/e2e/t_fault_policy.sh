@@ -2,8 +2,8 @@
 # t_fault_policy.sh: the policy file replaced, while everything runs, by a broken one (cut in
 # the middle of an element; then well-formed XML that breaks the schema). srv_inspect (c-icap)
 # and inspect-ocsp keep enforcing the previous policy and log the error with file:line; a
-# valid file afterwards is picked up (DESIGN.md: "invalid policy on reload: keep the old
-# policy, report file:line").
+# valid file afterwards is picked up (squid_conf/README.md: an invalid file is refused with
+# file:line and the previous policy stays in force).
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/ocsp_lab.sh"
 . "$(dirname "$0")/fault_lab.sh"

@@ -40,7 +40,7 @@ ocsp_use_validator '<?xml version="1.0"?>
 ocsp_start_rest || lab_fatal "the lab did not start"
 LAB_CURL_MAXTIME=40
 
-# outcome NAME CODE: the DESIGN.md word for what happened to NAME (from the validator's line)
+# outcome NAME CODE: the fault-matrix word (fault_lab.sh) for what happened to NAME (from the validator's line)
 outcome() {
     local line result
     line=$(ocsp_wait_line "$1")

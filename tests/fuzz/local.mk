@@ -36,7 +36,7 @@ tests_unit_test_robust_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_robust
 
 # Fault injection in the lab (tests/e2e/t_fault_*.sh, helpers in tests/e2e/fault_lab.sh and
-# tests/e2e/lib/faultd.py). Each case prints a "FAULT-MATRIX:" line in DESIGN.md's words.
+# tests/e2e/lib/faultd.py). Each case prints a "FAULT-MATRIX:" line in fault_lab.sh's words.
 FAULT_TESTS = \
 	tests/e2e/t_fault_revocation.sh \
 	tests/e2e/t_fault_icap.sh \

@@ -1,6 +1,6 @@
 /*
  * Tests of the inspect-certgen program itself, run as Squid runs it (stdin/stdout), with the
- * framing traps of shared/reference/squid-helpers.md: concurrency IDs, 0x01 and nothing after it,
+ * framing traps of lib/helper_io.h: concurrency IDs, 0x01 and nothing after it,
  * bad input answered with ERR while the helper keeps serving, shared cache between processes,
  * a missing or unusable cache directory, and the drop-in command line.
  */

@@ -1,4 +1,4 @@
-/* Unit tests for certgen_helper/forge: every forging rule of issue 3, table-driven. */
+/* Unit tests for certgen_helper/forge: every forging rule of forge.h, table-driven. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
