@@ -10,9 +10,9 @@
  *   warm@F     S requests for random origins already sent (the cache holds F entries)
  *   cold@F     S new origins with F entries cached
  *
- * The inspection CA is RSA-2048 (the cold-forge target of bench/README); origin certificates carry one
- * shared RSA-2048 key and are signed by an EC "public CA" so that making them is cheap. All
- * material is generated at start. Every phase stops early after -t seconds (reported).
+ * The inspection CA is RSA-2048 (the cold-forge target of bench/README); origin certificates
+ * carry one shared RSA-2048 key and are signed by an EC "public CA" so that making them is
+ * cheap. All material is generated at start. Every phase stops early after -t seconds (reported).
  *
  * Usage: certgen_load [-n N] [-f F1,F2] [-s S] [-t SECS] -- helper-command args...
  * Single-threaded; talks to the helper over pipes only.
