@@ -57,6 +57,13 @@ lab_assert_match "block page escapes the reason" 'Listed &lt;bad&gt; site' "$out
 lab_assert_eq "no raw <script> in the page" 0 "$(grep -c '<script>' <<<"$out")"
 out=$(timeout 20 "${C[@]}" -req 'http://www.blocked.test/' -hx 'Accept: application/json' -v 2>&1)
 lab_assert_match "JSON block body for API clients" '\{"blocked":true,"rule":"bad-sites"' "$out"
+# The URL on every variant of the page keeps a non-default port.
+out=$(timeout 20 "${C[@]}" -req 'https://www.blocked.test:8443/p' -hx 'Accept: text/html' -v 2>&1)
+lab_assert_match "HTML block page: the URL keeps its port" '<td>https://www\.blocked\.test:8443/p</td>' "$out"
+out=$(timeout 20 "${C[@]}" -req 'https://www.blocked.test:8443/p' -hx 'Accept: application/json' -v 2>&1)
+lab_assert_match "JSON block body: the URL keeps its port" '"url":"https://www\.blocked\.test:8443/p"' "$out"
+out=$(timeout 20 "${C[@]}" -req 'https://www.blocked.test:8443/p' -v 2>&1)
+lab_assert_match "text block body: the URL keeps its port" 'URL: https://www\.blocked\.test:8443/p' "$out"
 
 out=$(timeout 20 "${C[@]}" -req http://user.test/ -x 'X-Client-Username: alice' -v 2>&1)
 lab_assert_match "user condition from Squid's X-Client-Username header" 'rule=alice-only' "$out"
