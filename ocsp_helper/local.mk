@@ -14,7 +14,7 @@ OCSP_CORE = \
 pkglibexec_PROGRAMS += ocsp_helper/inspect-ocsp
 ocsp_helper_inspect_ocsp_SOURCES = ocsp_helper/main.c $(OCSP_CORE)
 ocsp_helper_inspect_ocsp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
-	-DSI_DEFAULT_POLICY='"$(sysconfdir)/squid-inspect/policy.xml"'
+	-DSI_DEFAULT_POLICY='"$(inspectconfdir)/policy.xml"'
 ocsp_helper_inspect_ocsp_LDADD = lib/libinspect.la $(OPENSSL_LIBS) -lpthread
 dist_man8_MANS += ocsp_helper/inspect-ocsp.8
 

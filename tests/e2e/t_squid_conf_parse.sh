@@ -113,6 +113,9 @@ has "the http_port comment names /etc/squid-inspect/ca.pem and ca.key" \
     'tls-cert=/etc/squid-inspect/ca\.pem tls-key=/etc/squid-inspect/ca\.key'
 lab_assert_match "the c-icap lines read /etc/squid-inspect/policy.xml" \
     '^inspect\.PolicyFile /etc/squid-inspect/policy\.xml$' "$(lab__render --cicap)"
+lab_assert_match "inspect-ocsp's own default policy is /etc/squid-inspect/policy.xml" \
+    '\(default /etc/squid-inspect/policy\.xml when it exists\)' \
+    "$("${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-ocsp" --help 2>&1)"
 has "certgen children: startup=0, idle=1, a queue, overload fails single requests" \
     '^sslcrtd_children [0-9]+ startup=0 idle=1 queue-size=[0-9]+ on-persistent-overload=ERR$'
 has "certificate fetching (AIA) is recognised" \
