@@ -3,7 +3,7 @@ lib_libinspect_la_SOURCES += lib/crtvd_request.c lib/crtvd_request.h
 
 OCSP_CORE = \
 	ocsp_helper/settings.c ocsp_helper/settings.h \
-	ocsp_helper/policy_source.c ocsp_helper/policy_source.h \
+	ocsp_helper/cli_policy.c ocsp_helper/cli_policy.h \
 	ocsp_helper/fetch.c ocsp_helper/fetch.h \
 	ocsp_helper/ocsp_verify.c ocsp_helper/ocsp_verify.h \
 	ocsp_helper/cache.c ocsp_helper/cache.h \
