@@ -250,9 +250,11 @@ static void child_start(const char *name, int type, void *data)
 {
     (void)name, (void)type, (void)data;
     txn_set_child_pid((unsigned)getpid());
-    reload(0);
-    if (HOLDER)
+    if (HOLDER) {
+        si_policy_holder_configure(HOLDER, "srv_inspect", StateDir, log_policy);
         si_policy_holder_publish(HOLDER); /* this child's own status file */
+    }
+    reload(0);
     if (ReloadCheckInterval <= 0)
         return;
     pthread_mutex_lock(&watcher_lock);
@@ -307,7 +309,9 @@ static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     HOLDER = si_policy_holder_new(PolicyFile ? PolicyFile : "");
     if (!HOLDER)
         return CI_ERROR;
-    si_policy_holder_configure(HOLDER, "srv_inspect", StateDir, log_policy);
+    /* The monitor serves no request and watches no file: only the children, which do, write
+     * status files (child_start). */
+    si_policy_holder_configure(HOLDER, "srv_inspect", NULL, log_policy);
     if (!PolicyFile) {
         static const char empty[] = "<policy xmlns=\"urn:squid-inspect:policy:1\"/>";
         struct si_policy *p = si_policy_load_mem(empty, sizeof(empty) - 1, "(built-in empty policy)",

@@ -6,10 +6,12 @@ CTL_SOURCES = \
 	tools/ctl_accesslog.c tools/ctl_accesslog.h \
 	tools/ctl_policy.c tools/ctl_policy.h \
 	tools/ctl_replay.c tools/ctl_coverage.c \
+	tools/ctl_status.c tools/ctl_status.h \
 	tools/ctl_target.c tools/ctl_target.h
 lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
 tools_inspect_ctl_SOURCES = tools/inspect-ctl.c $(CTL_SOURCES)
-tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS)
+tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS) \
+	-DSI_STATE_DIR='"$(localstatedir)/lib/squid-inspect/status"'
 tools_inspect_ctl_LDADD = lib/libinspect.la $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 dist_man_MANS = tools/inspect-ctl.1
 EXTRA_DIST += tools/install-deps
@@ -29,7 +31,7 @@ tests_unit_test_inspect_bump_SOURCES = tests/unit/test_inspect_bump.c $(BUMP_SOU
 tests_unit_test_inspect_bump_CFLAGS = $(INSPECT_UNIT_CFLAGS)
 tests_unit_test_inspect_bump_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS) -lpthread
 tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c $(CTL_SOURCES)
-tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS)
+tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS) -DSI_STATE_DIR='"/nonexistent"'
 tests_unit_test_inspect_ctl_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 TESTS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
 EXTRA_DIST += tests/unit/fixtures/inspect/policy.xml tests/unit/fixtures/inspect/policy-old.xml \
