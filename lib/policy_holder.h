@@ -26,7 +26,8 @@
  * Thread-safety: all functions may be called from any thread; the swap and get are protected by
  * a mutex held only for a pointer copy and a reference count increment; loads, reports and
  * status writes run outside it and are serialised by a second mutex.
- * si_policy_holder_configure() and si_policy_holder_set_builtin() run before the first poll.
+ * si_policy_holder_set_builtin() runs before the first poll; si_policy_holder_configure() may
+ * run again later (a forked c-icap child turns its status file on).
  */
 #ifndef SI_POLICY_HOLDER_H
 #define SI_POLICY_HOLDER_H

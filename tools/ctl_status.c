@@ -18,7 +18,7 @@ static const char usage[] =
     "  lists the running inspect-bump, inspect-ocsp and srv_inspect processes with the policy\n"
     "  file and digest each enforces (from the status files in DIR, default " SI_STATE_DIR ").\n"
     "  Exit 1 when they differ from each other, or from POLICY as it is now on disk, or when\n"
-    "  a process runs on a refused or built-in policy.\n";
+    "  a process runs on a built-in policy or on none.\n";
 
 static bool alive(long pid)
 {
