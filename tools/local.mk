@@ -34,6 +34,11 @@ tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c $(CTL_SOURCE
 tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS) -DSI_STATE_DIR='"/nonexistent"'
 tests_unit_test_inspect_ctl_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 TESTS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
+check_PROGRAMS += tests/unit/test_ctl_status
+tests_unit_test_ctl_status_SOURCES = tests/unit/test_ctl_status.c tools/ctl_status.c tools/ctl_status.h
+tests_unit_test_ctl_status_CFLAGS = $(INSPECT_UNIT_CFLAGS) -DSI_STATE_DIR='"/nonexistent"'
+tests_unit_test_ctl_status_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
+TESTS += tests/unit/test_ctl_status
 EXTRA_DIST += tests/unit/fixtures/inspect/policy.xml tests/unit/fixtures/inspect/policy-old.xml \
 	tests/unit/fixtures/inspect/invalid.xml tests/unit/fixtures/inspect/bypass-bulk.txt \
 	tests/unit/fixtures/inspect/access-failmodes.log tests/unit/fixtures/inspect/access-policy.log \
