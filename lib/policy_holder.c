@@ -57,6 +57,13 @@ void si_policy_holder_free(struct si_policy_holder *h)
 {
     if (!h)
         return;
+    if (h->state_dir) { /* this process's status file goes with it */
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/%s.%ld", h->state_dir,
+                 h->program ? h->program : "policy", (long)getpid());
+        unlink(path);
+    }
     si_policy_unref(h->current);
     si_policy_unref(h->builtin);
     free(h->program);

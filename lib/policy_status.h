@@ -12,7 +12,8 @@
  *   state=loaded|refused-kept|refused-builtin|refused-none|builtin
  *   time=2026-12-04T18:00:00Z                 (of the last outcome)
  *   error=policy.xml:3: ...                   (the last refusal, "" after a success)
- * A process that exits leaves its file behind; readers tell live processes by their pid.
+ * The holder removes its file when it is freed; a process that dies leaves it behind, so
+ * readers tell live processes by their pid.
  *
  * Ownership: plain structs, no allocation. Thread-safety: reentrant.
  */

@@ -54,26 +54,34 @@ static int add_override(struct ocsp_cli_policy *c, const char *spec, char *err, 
 int ocsp_cli_policy_set(struct ocsp_cli_policy *c, int option, const char *value, char *err,
                         size_t errsize)
 {
+    const char *want = "a valid value";
+
     switch (option) {
     case 'r':
-        if (!one_of(value, REVOCATION))
-            break;
-        c->revocation = value;
-        return 0;
+        if (one_of(value, REVOCATION)) {
+            c->revocation = value;
+            return 0;
+        }
+        want = "--revocation off|soft|hard";
+        break;
     case 'c':
-        if (!one_of(value, CRL))
-            break;
-        c->crl = value;
-        return 0;
+        if (one_of(value, CRL)) {
+            c->crl = value;
+            return 0;
+        }
+        want = "--crl off|fallback|always";
+        break;
     case 't':
-        if (ocsp_duration_ms(value) < 0)
-            break;
-        c->ocsp_timeout = value;
-        return 0;
+        if (ocsp_duration_ms(value) >= 0) {
+            c->ocsp_timeout = value;
+            return 0;
+        }
+        want = "--ocsp-timeout: a duration like 3s or 1500ms (at most 10m)";
+        break;
     case 'o':
         return add_override(c, value, err, errsize);
     }
-    snprintf(err, errsize, "bad value '%s'", value);
+    snprintf(err, errsize, "'%s' is not %s", value, want);
     return -1;
 }
 

@@ -1,7 +1,8 @@
 /*
  * inspect-ocsp: Squid sslcrtvalidator_program that passes Squid's chain errors through and adds
- * revocation checking (OCSP, then CRL), with a soft/hard-fail policy. See issue 4 and
- * shared/reference/squid-helpers.md section 4.
+ * revocation checking (OCSP, then CRL), with a soft/hard-fail policy: the <certificate-validation>
+ * section of the squid-inspect policy file, or the built-in policy its options make
+ * (cli_policy.h), kept by lib/policy_holder. See inspect-ocsp(8).
  *
  * Concurrency: one reader thread (this one) and a fixed pool of worker threads.
  * - The reader parses the framing (lib/helper_io) and queues each request that carries a channel
