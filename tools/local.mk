@@ -30,12 +30,13 @@ check_PROGRAMS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
 tests_unit_test_inspect_bump_SOURCES = tests/unit/test_inspect_bump.c $(BUMP_SOURCES)
 tests_unit_test_inspect_bump_CFLAGS = $(INSPECT_UNIT_CFLAGS)
 tests_unit_test_inspect_bump_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS) -lpthread
-tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c $(CTL_SOURCES)
+tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c tests/unit/capture.h $(CTL_SOURCES)
 tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS) -DSI_STATE_DIR='"/nonexistent"'
 tests_unit_test_inspect_ctl_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 TESTS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
 check_PROGRAMS += tests/unit/test_ctl_status
-tests_unit_test_ctl_status_SOURCES = tests/unit/test_ctl_status.c tools/ctl_status.c tools/ctl_status.h
+tests_unit_test_ctl_status_SOURCES = tests/unit/test_ctl_status.c tests/unit/capture.h \
+	tools/ctl_status.c tools/ctl_status.h
 tests_unit_test_ctl_status_CFLAGS = $(INSPECT_UNIT_CFLAGS) -DSI_STATE_DIR='"/nonexistent"'
 tests_unit_test_ctl_status_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 TESTS += tests/unit/test_ctl_status

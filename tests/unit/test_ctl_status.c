@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "ctl_status.h"
 #include "policy.h"
 #include "policy_status.h"
@@ -20,27 +21,7 @@
 /* Runs ctl_status_main with stdout captured into *out; returns its exit status. */
 static int run_status(char **argv, int argc, char **out)
 {
-    char tmpl[] = "/tmp/test_ctl_status.XXXXXX";
-    int fd = mkstemp(tmpl), saved = dup(STDOUT_FILENO), rc;
-    FILE *fp;
-    long n;
-
-    cr_assert_geq(fd, 0);
-    fflush(stdout);
-    dup2(fd, STDOUT_FILENO);
-    rc = ctl_status_main(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    fp = fdopen(fd, "r");
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    rewind(fp);
-    *out = calloc(1, (size_t)n + 1);
-    cr_assert_eq(fread(*out, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    unlink(tmpl);
-    return rc;
+    return run_capturing(ctl_status_main, argc, argv, STDOUT_FILENO, out);
 }
 
 static void put(const char *dir, const char *program, long pid, const char *source,
