@@ -67,7 +67,7 @@ rc=0
 wait "$LOADPID" || rc=$?
 cat "$D/load.txt"
 echo "reload lines: $(grep -c 'reloaded' "$D/log/server.log") done," \
-     "$(grep -c 'reload failed' "$D/log/server.log") refused (broken file, previous policy kept)"
+     "$(grep -c 'refused, keeping the previous one' "$D/log/server.log") refused (broken file, previous policy kept)"
 if grep -q ' errors=0 ' "$D/load.txt" && [ "$rc" -eq 0 ]; then
     echo "reload-stress: OK"
 else

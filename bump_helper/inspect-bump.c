@@ -39,6 +39,7 @@ struct job {
 
 struct opts {
     const char *policy;
+    const char *state_dir;
     struct si_probe_opts probe;
     unsigned threads, queue, interval;
     enum si_inspect_action on_mismatch;
@@ -160,7 +161,7 @@ static const char usage[] =
     "usage: inspect-bump --policy FILE [--ca-file PEM] [--ca-path DIR]\n"
     "                    [--on-name-mismatch inspect|terminate] [--probe-timeout MS]\n"
     "                    [--probe-ttl S] [--probe-fail-ttl S] [--probe-threads N]\n"
-    "                    [--check-interval S] [--quiet] [--debug]\n"
+    "                    [--check-interval S] [--state-dir DIR] [--quiet] [--debug]\n"
     "Squid external ACL helper: ssl_bump decisions from the <https-inspection> policy.\n"
     "Request fields: %>a %un %ssl::>sni %>rd %>rP [%note{GROUPS}] (see squid-inspect.conf).\n";
 
@@ -185,6 +186,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         {"probe-threads", required_argument, NULL, 'n'}, {"check-interval", required_argument, NULL, 'i'},
         {"on-name-mismatch", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
         {"debug", no_argument, NULL, 'd'},             {"help", no_argument, NULL, 'h'},
+        {"state-dir", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -195,6 +197,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
     while ((c = getopt_long(argc, argv, "p:qdh", lo, NULL)) != -1) {
         switch (c) {
         case 'p': o->policy = optarg; break;
+        case 's': o->state_dir = optarg; break;
         case 'c': o->probe.ca_file = optarg; break;
         case 'C': o->probe.ca_path = optarg; break;
         case 't': o->probe.timeout_ms = uarg(optarg, 60000); break;
@@ -251,7 +254,7 @@ int main(int argc, char **argv)
     if (!pool.prober)
         si_error("verify-name probes disabled (every verify-name bypass falls back to %s): %s",
                  si_inspect_action_name(o.on_mismatch), err);
-    w = bump_watch_new(o.policy, o.interval);
+    w = bump_watch_new(o.policy, o.interval, o.state_dir);
     r = si_extacl_reader_new(STDIN_FILENO);
     if (!w || !r || !req) {
         si_error("out of memory at start-up");

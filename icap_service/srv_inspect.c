@@ -5,6 +5,7 @@
  * c-icap.conf:
  *   Service inspect srv_inspect.so
  *   inspect.PolicyFile /etc/squid-inspect/policy.xml
+ *   inspect.StateDir /var/lib/squid-inspect/status   # policy status files for inspect-ctl status
  *   inspect.ReloadCheckInterval 2      # seconds between file-change checks, 0 = off
  *   inspect.LogAllowed on              # one log line for allowed transactions too
  *   inspect.AdminContact IT help desk, ext. 4444   # shown on the block page (rest of the line)
@@ -29,7 +30,9 @@
  * and picked up by the watcher or the command below). Reloaded
  * by `echo -n inspect:reload > CommandsSocket` (monitor and every child) and by a watcher
  * thread in each child when the file changes. A reload that fails keeps the old policy and logs
- * file:line. Requests hold a reference for their whole life (policy_holder.h).
+ * file:line. lib/policy_holder does the loading and the log lines (the same words as the Squid
+ * helpers') and writes each process's status file. Requests hold a reference for their whole
+ * life (policy_holder.h).
  *
  * Thread-safety: the holder is thread-safe; the watcher thread only calls the holder and the
  * xdata setters (which lock); per-request state is in struct txn.
@@ -62,6 +65,7 @@ static int inspect_end_of_data(ci_request_t *req);
 static int inspect_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *req);
 
 static char *PolicyFile = NULL;
+static char *StateDir = NULL;
 static int ReloadCheckInterval = 2;
 static int LogAllowed = 1;
 #define DEFAULT_RESPONSE_HOLD (60 * 1024)
@@ -136,6 +140,8 @@ static int set_words(const char *directive, const char **argv, void *setdata)
 
 static struct ci_conf_entry conf_table[] = {
     {"PolicyFile", &PolicyFile, ci_cfg_set_str, "path of the squid-inspect policy XML file"},
+    {"StateDir", &StateDir, ci_cfg_set_str,
+     "directory of the policy status files inspect-ctl status reads"},
     {"ReloadCheckInterval", &ReloadCheckInterval, ci_cfg_set_int,
      "seconds between policy file change checks (0: only on inspect:reload)"},
     {"LogAllowed", &LogAllowed, ci_cfg_onoff, "log allowed transactions too"},
@@ -173,18 +179,10 @@ static pthread_mutex_t watcher_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watcher_cond = PTHREAD_COND_INITIALIZER;
 static int watcher_stop;
 
-/* Logs a multi-line error, one log line per line. */
-static void log_lines(const char *prefix, const char *text)
+/* The holder's report lines (lib/policy_holder: the same words as the Squid helpers'). */
+static void log_policy(enum si_log_level level, const char *line)
 {
-    char line[600];
-    const char *p = text;
-
-    while (p && *p) {
-        size_t n = strcspn(p, "\n");
-        snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), p);
-        ci_debug_printf(1, "inspect: %s: %s\n", prefix, line);
-        p += n + (p[n] == '\n');
-    }
+    ci_debug_printf(1, "inspect: %s%s\n", level == SI_LOG_WARN ? "WARNING: " : "", line);
 }
 
 static void set_istag(void)
@@ -201,48 +199,18 @@ static void set_istag(void)
     si_policy_unref(p);
 }
 
-static void log_loaded(const char *how)
+/* A forced reload (the command) or a check for changes (watcher, child start). */
+static void reload(int forced)
 {
-    struct si_policy *p = si_policy_holder_get(HOLDER);
-    struct si_policy_stats st;
-
-    if (!p)
-        return;
-    si_policy_get_stats(p, &st);
-    ci_debug_printf(1, "inspect: policy %s from %s (digest %s): %zu objects, %zu domain names, "
-                       "%zu inspection rules, %zu security rules\n",
-                    how, si_policy_source(p), si_policy_digest(p), st.objects, st.domain_names,
-                    st.inspection_rules, st.security_rules);
-    si_policy_unref(p);
-}
-
-static void reload(const char *why, int only_if_changed)
-{
-    char err[4096];
-    int rc;
-
-    if (!HOLDER || !PolicyFile)
-        return;
-    err[0] = '\0';
-    rc = only_if_changed ? si_policy_holder_reload_if_changed(HOLDER, err, sizeof(err))
-                         : (si_policy_holder_load(HOLDER, err, sizeof(err)) == 0 ? 1 : -1);
-    if (rc == 1) {
+    if (HOLDER && (forced ? si_policy_holder_reload(HOLDER) : si_policy_holder_poll(HOLDER, 0)) > 0)
         set_istag();
-        log_loaded(why);
-    } else if (rc < 0) {
-        struct si_policy *cur = si_policy_holder_get(HOLDER);
-        log_lines(cur ? "policy reload failed, keeping the previous policy"
-                      : "policy reload failed, still no valid policy: requests are answered 500",
-                  err);
-        si_policy_unref(cur);
-    }
 }
 
 /* c-icap control command "inspect:reload": runs in the monitor and in every child. */
 static void reload_command(const char *name, int type, const char **argv)
 {
-    (void)name, (void)argv;
-    reload(type == MONITOR_PROC_CMD ? "reloaded (command, monitor)" : "reloaded (command)", 0);
+    (void)name, (void)type, (void)argv;
+    reload(1);
 }
 
 static void *watch_loop(void *arg)
@@ -257,7 +225,7 @@ static void *watch_loop(void *arg)
         if (watcher_stop)
             break;
         pthread_mutex_unlock(&watcher_lock);
-        reload("reloaded (file changed)", 1);
+        reload(0);
         pthread_mutex_lock(&watcher_lock);
     }
     pthread_mutex_unlock(&watcher_lock);
@@ -282,7 +250,11 @@ static void child_start(const char *name, int type, void *data)
 {
     (void)name, (void)type, (void)data;
     txn_set_child_pid((unsigned)getpid());
-    reload("reloaded (changed before this child started)", 1);
+    if (HOLDER) {
+        si_policy_holder_configure(HOLDER, "srv_inspect", StateDir, log_policy);
+        si_policy_holder_publish(HOLDER); /* this child's own status file */
+    }
+    reload(0);
     if (ReloadCheckInterval <= 0)
         return;
     pthread_mutex_lock(&watcher_lock);
@@ -303,6 +275,7 @@ static int inspect_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     (void)conf;
     XDATA = x;
     PolicyFile = NULL; /* statics survive when forceUnload=off: reset them */
+    StateDir = NULL;
     ReloadCheckInterval = 2;
     LogAllowed = 1;
     MaxRequestHoldSize = 0;
@@ -336,25 +309,25 @@ static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
     HOLDER = si_policy_holder_new(PolicyFile ? PolicyFile : "");
     if (!HOLDER)
         return CI_ERROR;
+    /* The monitor serves no request and watches no file: only the children, which do, write
+     * status files (child_start). */
+    si_policy_holder_configure(HOLDER, "srv_inspect", NULL, log_policy);
     if (!PolicyFile) {
         static const char empty[] = "<policy xmlns=\"urn:squid-inspect:policy:1\"/>";
         struct si_policy *p = si_policy_load_mem(empty, sizeof(empty) - 1, "(built-in empty policy)",
                                                  NULL, err, sizeof(err));
         if (!p)
             return CI_ERROR;
-        si_policy_holder_install(HOLDER, p);
+        si_policy_holder_set_builtin(HOLDER, p);
         ci_debug_printf(1, "inspect: WARNING: no inspect.PolicyFile in c-icap.conf: running the "
                            "built-in empty policy, every transaction is allowed (and logged so)\n");
-    } else if (si_policy_holder_load(HOLDER, err, sizeof(err)) < 0) {
-        /* Not CI_ERROR: c-icap would keep the service in ERROR until a reconfigure. Without a
-         * policy every request is answered 500 (so Squid's bypass= setting decides: fail closed,
-         * or pass uninspected, logged as such) and the file is loaded as soon as it is fixed. */
-        log_lines("cannot load the policy: requests are answered 500 until the file is fixed "
-                  "(re-read when it changes, or on inspect:reload)", err);
     }
+    /* A file that cannot be loaded is not CI_ERROR: c-icap would keep the service in ERROR until
+     * a reconfigure. Without a policy every request is answered 500 (so Squid's bypass= setting
+     * decides: fail closed, or pass uninspected, logged as such) and the file is loaded as soon
+     * as it is fixed (it changes, or inspect:reload). */
+    si_policy_holder_poll(HOLDER, 0);
     set_istag();
-    if (HOLDER && si_policy_holder_generation(HOLDER) > 0)
-        log_loaded("loaded");
     ci_command_register_ctl_cmd("inspect:reload", MONITOR_PROC_CMD | CHILDS_PROC_CMD,
                                 reload_command);
     ci_command_register_action("inspect:child_start", CI_CMD_CHILD_START, NULL, child_start);

@@ -48,7 +48,11 @@ struct si_policy *si_policy_load_mem(const char *xml, size_t len, const char *na
 struct si_policy *si_policy_ref(struct si_policy *p);
 void si_policy_unref(struct si_policy *p); /* accepts NULL */
 
-/* First 16 hex digits of the SHA-256 of the policy file's bytes (an ISTag, a log field). */
+/*
+ * First 16 hex digits of a SHA-256 over the policy file's bytes and the name and bytes of every
+ * file it read (domain and network lists, category files, the block-page template), so that
+ * editing a list changes it too (an ISTag, a log field, the status `inspect-ctl status` shows).
+ */
 const char *si_policy_digest(const struct si_policy *p);
 /* The file name the policy was loaded from (or the name given to si_policy_load_mem). */
 const char *si_policy_source(const struct si_policy *p);

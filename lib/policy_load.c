@@ -163,12 +163,40 @@ static void set_defaults(struct si_policy *p)
     p->sec_default = SI_SEC_ALLOW;
 }
 
-static void digest_of(const char *xml, size_t len, char out[17])
+/* Feeds the bytes of file path (or "-" when it cannot be read) into md. */
+static void digest_file(EVP_MD_CTX *md, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char buf[16384];
+    size_t n;
+
+    EVP_DigestUpdate(md, path, strlen(path) + 1);
+    if (!f) {
+        EVP_DigestUpdate(md, "-", 1);
+        return;
+    }
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        EVP_DigestUpdate(md, buf, n);
+    fclose(f);
+}
+
+/* SHA-256 of the policy document followed by, for each file it read (lists, category files,
+ * template, in load order), its name and bytes. The inputs are read again here, after the
+ * load: an input changed in between also changes its identity (pl_input_add), so the holder
+ * reloads it and the next digest describes it. */
+static void digest_of(const struct si_policy *p, const char *xml, size_t len, char out[17])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+             EVP_DigestUpdate(ctx, xml, len);
 
-    if (!EVP_Digest(xml, len, md, &mdlen, EVP_sha256(), NULL) || mdlen < 8) {
+    for (size_t i = 0; ok && i < p->ninputs; i++)
+        digest_file(ctx, p->inputs[i]);
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen >= 8;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
         snprintf(out, 17, "0000000000000000");
         return;
     }
@@ -215,7 +243,6 @@ struct si_policy *si_policy_load_mem(const char *xml, size_t len, const char *na
         lc_error(&lc, 0, "out of memory or document too large");
         goto fail;
     }
-    digest_of(xml, len, p->digest);
     if (!(doc = parse_xml(&lc, xml, len)) || validate(&lc, doc) < 0)
         goto fail;
     root = xmlDocGetRootElement(doc);
@@ -227,6 +254,7 @@ struct si_policy *si_policy_load_mem(const char *xml, size_t len, const char *na
     if (compile_sections(&lc, root) < 0)
         goto fail;
     xmlFreeDoc(doc);
+    digest_of(p, xml, len, p->digest);
     return p;
 fail:
     xmlFreeDoc(doc);

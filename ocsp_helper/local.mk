@@ -3,7 +3,7 @@ lib_libinspect_la_SOURCES += lib/crtvd_request.c lib/crtvd_request.h
 
 OCSP_CORE = \
 	ocsp_helper/settings.c ocsp_helper/settings.h \
-	ocsp_helper/policy_source.c ocsp_helper/policy_source.h \
+	ocsp_helper/cli_policy.c ocsp_helper/cli_policy.h \
 	ocsp_helper/fetch.c ocsp_helper/fetch.h \
 	ocsp_helper/ocsp_verify.c ocsp_helper/ocsp_verify.h \
 	ocsp_helper/cache.c ocsp_helper/cache.h \
@@ -39,6 +39,9 @@ EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh
 # End-to-end tests through Squid on the lab (tests/e2e/lib).
 TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh
 EXTRA_DIST += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh tests/e2e/ocsp_lab.sh
+# One policy file at a non-default path for every component (the fragments' POLICY_FILE).
+TESTS += tests/e2e/t_policy_path.sh
+EXTRA_DIST += tests/e2e/t_policy_path.sh
 
 # The OCSP/CRL fixtures test_ocsp_verify makes at test time (see tests/e2e/local.mk's hook note).
 clean-local: clean-local-ocsp

@@ -1,8 +1,9 @@
 /*
  * inspect-ocsp: Squid sslcrtvalidator_program that passes Squid's chain errors through and adds
- * revocation checking (OCSP, then CRL), with a soft/hard-fail policy (the policy's
- * <certificate-validation>, schema/POLICY.md). The exchange with Squid: lib/helper_io.h (framing)
- * and lib/crtvd_request.h (bodies).
+ * revocation checking (OCSP, then CRL), with a soft/hard-fail policy: the <certificate-validation>
+ * section of the squid-inspect policy file, or the built-in policy its options make
+ * (cli_policy.h), kept by lib/policy_holder. See inspect-ocsp(8).
+ * The exchange with Squid: lib/helper_io.h (framing) and lib/crtvd_request.h (bodies).
  *
  * Concurrency: one reader thread (this one) and a fixed pool of worker threads.
  * - The reader parses the framing (lib/helper_io) and queues each request that carries a channel
@@ -31,7 +32,9 @@
 #include "config.h"
 #include "crtvd_request.h"
 #include "helper_io.h"
+#include "cli_policy.h"
 #include "log.h"
+#include "policy_holder.h"
 #include "settings.h"
 #include "validate.h"
 
@@ -112,7 +115,7 @@ static void enqueue(struct pool *p, struct si_helper_request *req)
     pthread_mutex_unlock(&p->lock);
 }
 
-static void read_loop(struct pool *p, struct ocsp_settings_holder *holder)
+static void read_loop(struct pool *p, struct si_policy_holder *holder)
 {
     struct si_helper_reader *r = si_helper_reader_new(STDIN_FILENO, MAX_BODY);
     struct si_helper_request req;
@@ -128,7 +131,7 @@ static void read_loop(struct pool *p, struct ocsp_settings_holder *holder)
 
         if (st == SI_READ_EOF)
             break;
-        ocsp_settings_holder_maybe_reload(holder);
+        si_policy_holder_poll(holder, 0); /* a stat a request: each sees the current file */
         ids_seen = ids_seen || req.has_id;
         if (st == SI_READ_BAD) {
             /* With IDs in use, a reply without one would be taken for channel 0 and could cost
@@ -154,14 +157,18 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: inspect-ocsp [options]   (Squid sslcrtvalidator_program)\n"
-            "  --policy=FILE           read <certificate-validation> from the policy file\n"
+            "  --policy=FILE           enforce the <certificate-validation> section of FILE\n"
             "                          (default " SI_DEFAULT_POLICY " when it exists)\n"
-            "  --no-policy             command-line settings only\n"
+            "  --no-policy             enforce the built-in policy the options below make\n"
+            "  --state-dir=DIR         write the policy status file for inspect-ctl status\n"
+            "Built-in policy (no policy file, or the file cannot be loaded at start-up):\n"
             "  --revocation=off|soft|hard   default soft\n"
             "  --ocsp-timeout=DUR      whole OCSP exchange incl. DNS (3s, 1500ms, 1m); default 3s\n"
             "  --crl=off|fallback|always  CRL when OCSP gives no answer, or always; default fallback\n"
+            "  --override=NAME=MODE    per server name (.example.com = domain and subdomains);\n"
+            "                          repeatable, the first matching one applies\n"
+            "Transport:\n"
             "  --crl-timeout=DUR       whole CRL download incl. DNS; default 5s\n"
-            "  --override=NAME=MODE    per server name (.example.com = domain and subdomains)\n"
             "  --check-intermediates   check intermediates too (default: leaf only)\n"
             "  --nonce                 send an OCSP nonce (default off)\n"
             "  --ca-file=FILE --ca-dir=DIR  trust anchors (default: OpenSSL's default paths)\n"
@@ -174,7 +181,8 @@ static void usage(FILE *f)
 
 struct opts {
     struct ocsp_settings s;
-    const char *policy, *ca_file, *ca_dir;
+    struct ocsp_cli_policy cli;
+    const char *policy, *state_dir, *ca_file, *ca_dir;
     bool no_policy, no_squid_anchor;
     long threads, cache_entries;
 };
@@ -194,26 +202,15 @@ static int set_timeout(const char *arg, unsigned *out, const char *name)
 /* Applies one option; -1 on a bad value. */
 static int apply_option(struct opts *o, int c, const char *arg)
 {
-    char err[256];
-    int m;
+    char err[300];
 
     switch (c) {
     case 'p': o->policy = arg; return 0;
     case 'P': o->no_policy = true; return 0;
-    case 'r':
-        if ((m = ocsp_mode_parse(arg)) < 0)
-            break;
-        o->s.mode = (enum ocsp_mode)m;
-        return 0;
-    case 't': return set_timeout(arg, &o->s.ocsp_timeout_ms, "ocsp-timeout");
+    case 'S': o->state_dir = arg; return 0;
     case 'T': return set_timeout(arg, &o->s.crl_timeout_ms, "crl-timeout");
-    case 'c':
-        if ((m = ocsp_crl_parse(arg)) < 0)
-            break;
-        o->s.crl = (enum ocsp_crl)m;
-        return 0;
-    case 'o':
-        if (ocsp_settings_add_override(&o->s, arg, err, sizeof(err)) == 0)
+    case 'r': case 't': case 'c': case 'o':
+        if (ocsp_cli_policy_set(&o->cli, c, arg, err, sizeof(err)) == 0)
             return 0;
         fprintf(stderr, "inspect-ocsp: %s\n", err);
         return -1;
@@ -235,6 +232,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
         {"policy", required_argument, NULL, 'p'}, {"no-policy", no_argument, NULL, 'P'},
+        {"state-dir", required_argument, NULL, 'S'},
         {"revocation", required_argument, NULL, 'r'},
         {"ocsp-timeout", required_argument, NULL, 't'}, {"crl-timeout", required_argument, NULL, 'T'},
         {"crl", required_argument, NULL, 'c'}, {"override", required_argument, NULL, 'o'},
@@ -275,23 +273,48 @@ static int parse_args(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-static void log_started(struct validator *v, const struct opts *o, long workers)
+/* The policy in force at start-up, with its section defaults (overrides: per server). */
+static void log_started(struct si_policy_holder *holder, long workers, const struct opts *o)
 {
-    const struct ocsp_settings *s = ocsp_settings_get(v->settings);
-    struct ocsp_settings eff;
-    char src[128];
+    struct si_policy *p = si_policy_holder_get(holder);
+    struct si_validation_settings vs;
 
-    ocsp_settings_effective(s, NULL, &eff, src, sizeof(src));
-    si_info("started: %ld workers, settings from %s: revocation=%s ocsp-timeout=%ums crl=%s "
-            "crl-timeout=%ums intermediates=%s", workers, s->policy ? o->policy : "command line",
-            ocsp_mode_name(eff.mode), eff.ocsp_timeout_ms, ocsp_crl_name(eff.crl),
-            eff.crl_timeout_ms, eff.check_intermediates ? "yes" : "no");
-    ocsp_settings_put(v->settings, s);
+    si_policy_validation_for(p, NULL, &vs);
+    si_info("started: %ld workers, enforcing %s (digest %s): revocation=%s ocsp-timeout=%ums "
+            "crl=%s crl-timeout=%ums intermediates=%s", workers, si_policy_source(p),
+            si_policy_digest(p), si_revocation_name(vs.revocation), vs.ocsp_timeout_ms,
+            si_crl_mode_name(vs.crl), o->s.crl_timeout_ms, o->s.check_intermediates ? "yes" : "no");
+    if (o->policy && ocsp_cli_policy_given(&o->cli) &&
+        strcmp(si_policy_source(p), OCSP_CLI_POLICY_NAME) != 0)
+        si_warn("--revocation, --ocsp-timeout, --crl and --override are not in force: they make the "
+                "built-in policy, enforced only when there is no policy file (--policy %s is)",
+                o->policy);
+    si_policy_unref(p);
+}
+
+/* The holder: the policy file (or none) with the built-in policy from the options. */
+static struct si_policy_holder *policy_new(const struct opts *o, char *err, size_t errsize)
+{
+    struct si_policy *builtin = ocsp_cli_policy_build(&o->cli, err, errsize);
+    struct si_policy_holder *h = builtin ? si_policy_holder_new(o->policy) : NULL;
+
+    if (!h) {
+        if (builtin)
+            snprintf(err, errsize, "out of memory");
+        si_policy_unref(builtin);
+        return NULL;
+    }
+    si_policy_holder_configure(h, "inspect-ocsp", o->state_dir, NULL);
+    si_policy_holder_set_builtin(h, builtin);
+    /* A file that cannot be loaded does not stop the helper (Squid would stop: "helpers
+     * crashing too rapidly"): the built-in policy is enforced, logged as such, until it loads. */
+    si_policy_holder_poll(h, 0);
+    return h;
 }
 
 static int run(struct opts *o)
 {
-    struct validator v = {.no_squid_anchor = o->no_squid_anchor};
+    struct validator v = {.no_squid_anchor = o->no_squid_anchor, .settings = &o->s};
     struct pool p = {.v = &v};
     pthread_t *tids = calloc((size_t)o->threads, sizeof(*tids));
     pthread_attr_t attr;
@@ -302,7 +325,7 @@ static int run(struct opts *o)
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.cond, NULL);
     if (!tids || !(v.store = validator_store_new(o->ca_file, o->ca_dir, err, sizeof(err))) ||
-        !(v.settings = ocsp_settings_holder_new(&o->s, o->policy, err, sizeof(err))) ||
+        !(v.policy = policy_new(o, err, sizeof(err))) ||
         !(v.cache = rev_cache_new((size_t)o->cache_entries)) ||
         !(v.chains = chain_cache_new((size_t)o->cache_entries, 300))) {
         si_error("cannot start: %s", tids ? err : "out of memory");
@@ -319,8 +342,8 @@ static int run(struct opts *o)
         si_error("cannot start any worker thread");
         goto out;
     }
-    log_started(&v, o, started);
-    read_loop(&p, v.settings);
+    log_started(v.policy, started, o);
+    read_loop(&p, v.policy);
     rc = 0;
 out:
     pthread_mutex_lock(&p.lock);
@@ -332,7 +355,7 @@ out:
     free(tids);
     rev_cache_free(v.cache);
     chain_cache_free(v.chains);
-    ocsp_settings_holder_free(v.settings);
+    si_policy_holder_free(v.policy);
     X509_STORE_free(v.store);
     return rc;
 }
@@ -347,6 +370,6 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &o) < 0)
         return 2;
     rc = run(&o);
-    ocsp_settings_clear(&o.s);
+    ocsp_cli_policy_clear(&o.cli);
     return rc;
 }

@@ -51,8 +51,8 @@ struct attempt {
 };
 
 /* Fetches a fresh OCSP answer for id from url. */
-static void ocsp_fetch(struct rev_cache *cache, const struct ocsp_settings *s, const char *url,
-                       OCSP_CERTID *id, STACK_OF(X509) *above, X509_STORE *store,
+static void ocsp_fetch(struct rev_cache *cache, const struct ocsp_settings *s,
+                       unsigned timeout_ms, const char *url, OCSP_CERTID *id, STACK_OF(X509) *above, X509_STORE *store,
                        const struct rev_limits *lim, struct attempt *at)
 {
     OCSP_REQUEST *req = OCSP_REQUEST_new();
@@ -75,7 +75,7 @@ static void ocsp_fetch(struct rev_cache *cache, const struct ocsp_settings *s, c
     fs = fetch_asn1(url, ASN1_ITEM_rptr(OCSP_REQUEST), (ASN1_VALUE *)req,
                     "application/ocsp-request", "application/ocsp-response",
                     ASN1_ITEM_rptr(OCSP_RESPONSE), s->ocsp_max_bytes,
-                    fetch_now_ms() + s->ocsp_timeout_ms, (ASN1_VALUE **)&resp, err, sizeof(err));
+                    fetch_now_ms() + timeout_ms, (ASN1_VALUE **)&resp, err, sizeof(err));
     at->source = SRC_OCSP;
     if (fs != FETCH_OK) {
         at->ans.status = REV_FAILED;
@@ -140,8 +140,8 @@ static void flight_key(const char *prefix, const unsigned char *der, size_t n, c
         snprintf(out + o, size - o, "%02x", der[i]);
 }
 
-static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s, const char *url,
-                     X509 *cert, STACK_OF(X509) *above, X509_STORE *store,
+static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s,
+                     unsigned timeout_ms, const char *url, X509 *cert, STACK_OF(X509) *above, X509_STORE *store,
                      const struct rev_limits *lim, struct attempt *at)
 {
     OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, sk_X509_value(above, 0));
@@ -160,14 +160,14 @@ static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s, con
     if (ocsp_cached(cache, key, (size_t)keylen, lim, at) || in_backoff(cache, "OCSP", hostport, at))
         goto out;
     flight_key("ocsp:", key, (size_t)keylen, fkey, sizeof(fkey));
-    lead = rev_cache_flight_begin(cache, fkey, fetch_now_ms() + s->ocsp_timeout_ms);
+    lead = rev_cache_flight_begin(cache, fkey, fetch_now_ms() + timeout_ms);
     if (!lead) { /* waited for another thread's query of the same CertID: never query twice */
         if (!ocsp_cached(cache, key, (size_t)keylen, lim, at) &&
             !in_backoff(cache, "OCSP", hostport, at))
             waited_in_vain(at, "OCSP", hostport);
         goto out;
     }
-    ocsp_fetch(cache, s, url, id, above, store, lim, at);
+    ocsp_fetch(cache, s, timeout_ms, url, id, above, store, lim, at);
     if (at->ans.status == REV_INVALID || at->ans.status == REV_STALE)
         at->ans.cache_until = time(NULL) + FAILURE_TTL;
     if (at->ans.status != REV_FAILED)
@@ -267,12 +267,13 @@ static void combine(const struct attempt *o, const struct attempt *c, struct rev
         snprintf(res->why, sizeof(res->why), "%s", d->ans.why);
 }
 
-void rev_check(struct rev_cache *cache, const struct ocsp_settings *s, X509 *cert,
-               STACK_OF(X509) *above, X509_STORE *store, struct rev_result *res)
+void rev_check(struct rev_cache *cache, const struct ocsp_settings *s,
+               const struct si_validation_settings *vs, X509 *cert, STACK_OF(X509) *above,
+               X509_STORE *store, struct rev_result *res)
 {
     struct attempt o = {.ans.status = REV_FAILED}, c = {.ans.status = REV_FAILED};
     char *ocsp_url = rev_ocsp_url(cert);
-    char *crl_url = s->crl != OCSP_CRL_OFF ? rev_crl_url(cert) : NULL;
+    char *crl_url = vs->crl != SI_CRL_OFF ? rev_crl_url(cert) : NULL;
     struct rev_limits lim;
 
     memset(res, 0, sizeof(*res));
@@ -283,15 +284,15 @@ void rev_check(struct rev_cache *cache, const struct ocsp_settings *s, X509 *cer
         goto out;
     }
     if (ocsp_url)
-        try_ocsp(cache, s, ocsp_url, cert, above, store, &lim, &o);
+        try_ocsp(cache, s, vs->ocsp_timeout_ms, ocsp_url, cert, above, store, &lim, &o);
     if (crl_url && o.ans.status != REV_REVOKED &&
-        (s->crl == OCSP_CRL_ALWAYS || o.ans.status != REV_GOOD))
+        (vs->crl == SI_CRL_ALWAYS || o.ans.status != REV_GOOD))
         try_crl(cache, s, crl_url, cert, above, store, &lim, &c);
     if (!o.tried && !c.tried) {
         res->status = REV_FAILED;
         res->no_pointer = true;
         snprintf(res->why, sizeof(res->why), "no http OCSP responder%s",
-                 s->crl != OCSP_CRL_OFF ? " and no http CRL distribution point" : " (CRL off)");
+                 vs->crl != SI_CRL_OFF ? " and no http CRL distribution point" : " (CRL off)");
         goto out;
     }
     combine(&o, &c, res);

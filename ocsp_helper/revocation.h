@@ -14,6 +14,7 @@
 
 #include "cache.h"
 #include "ocsp_verify.h"
+#include "policy.h"
 #include "settings.h"
 
 enum rev_source { SRC_NONE = 0, SRC_OCSP, SRC_CRL, SRC_CACHE };
@@ -30,10 +31,13 @@ const char *rev_source_name(enum rev_source src);
 
 /*
  * Checks cert, whose verified issuer chain (issuer first, up to the anchor) is `above`, against
- * the trust anchors in store. Spends at most ocsp_timeout_ms on OCSP and crl_timeout_ms on the CRL.
+ * the trust anchors in store, with the transport settings s and what the policy says for this
+ * server (vs: crl mode, ocsp-timeout). Spends at most vs->ocsp_timeout_ms on OCSP and
+ * s->crl_timeout_ms on the CRL.
  */
-void rev_check(struct rev_cache *cache, const struct ocsp_settings *s, X509 *cert,
-               STACK_OF(X509) *above, X509_STORE *store, struct rev_result *res);
+void rev_check(struct rev_cache *cache, const struct ocsp_settings *s,
+               const struct si_validation_settings *vs, X509 *cert, STACK_OF(X509) *above,
+               X509_STORE *store, struct rev_result *res);
 
 /* The limits of s in the form ocsp_verify wants. */
 void rev_limits_from(const struct ocsp_settings *s, struct rev_limits *lim);

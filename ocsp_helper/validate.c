@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "cli_policy.h"
 #include "fetch.h"
 #include "log.h"
 #include "revocation.h"
@@ -20,8 +21,8 @@ struct vctx {
     X509_STORE *tmpstore;      /* owned: anchor from Squid's chain, or a chain cache hit's */
     bool chain_cached;         /* chain and store came from the chain cache */
     X509_STORE *store;         /* the store the chain verified against */
-    enum ocsp_mode mode;
-    struct ocsp_settings eff; /* settings for this server name */
+    enum si_revocation mode;
+    struct si_validation_settings vs; /* the policy's settings for this server name */
     char eff_source[128];     /* where they came from, for the log line */
     bool staple;
     const char *result; /* word for the log line */
@@ -220,7 +221,7 @@ static void check_one(struct validator *v, const struct ocsp_settings *s, struct
 
     for (int k = i + 1; above && k < sk_X509_num(x->chain); k++)
         sk_X509_push(above, sk_X509_value(x->chain, k));
-    rev_check(v->cache, s, sk_X509_value(x->chain, i), above, x->store, &r);
+    rev_check(v->cache, s, &x->vs, sk_X509_value(x->chain, i), above, x->store, &r);
     sk_X509_free(above);
     if (i == 0)
         x->source = r.source;
@@ -237,8 +238,8 @@ static void check_one(struct validator *v, const struct ocsp_settings *s, struct
         si_crtvd_reply_add(reply, "X509_V_ERR_CERT_REVOKED", why,
                            cert_index(x, sk_X509_value(x->chain, i)));
     } else if (strcmp(x->result, "revoked") != 0) {
-        x->result = x->mode == OCSP_MODE_HARD ? "undetermined-refused" : "undetermined";
-        if (x->mode == OCSP_MODE_HARD)
+        x->result = x->mode == SI_REVOCATION_HARD ? "undetermined-refused" : "undetermined";
+        if (x->mode == SI_REVOCATION_HARD)
             si_crtvd_reply_add(reply, hard_error(&r), why,
                                cert_index(x, sk_X509_value(x->chain, i)));
     }
@@ -253,8 +254,8 @@ static void check_revocation(struct validator *v, const struct ocsp_settings *s,
     if (!x->chain_cached && verify_chain(v, x) == 0)
         chain_to_cache(v, x, key);
     else if (!x->chain_cached) {
-        x->result = x->mode == OCSP_MODE_HARD ? "undetermined-refused" : "undetermined";
-        if (x->mode == OCSP_MODE_HARD && x->req.nerrors == 0)
+        x->result = x->mode == SI_REVOCATION_HARD ? "undetermined-refused" : "undetermined";
+        if (x->mode == SI_REVOCATION_HARD && x->req.nerrors == 0)
             si_crtvd_reply_add(reply, "X509_V_ERR_OCSP_VERIFY_NEEDED", x->reason, 0);
         return;
     }
@@ -286,7 +287,7 @@ static void log_line(struct vctx *x, const char *verdict, unsigned nerr, int64_t
     si_log_sanitize(src, sizeof(src), x->eff_source[0] ? x->eff_source : "-");
     si_info("validation host=%s subject=\"%s\" serial=%s mode=%s%s settings=\"%s\" source=%s "
             "result=%s reason=\"%s\" verdict=%s errors=%u latency_ms=%lld",
-            host, subj, serial, ocsp_mode_name(x->mode), x->staple ? "(must-staple)" : "", src,
+            host, subj, serial, si_revocation_name(x->mode), x->staple ? "(must-staple)" : "", src,
             rev_source_name(x->source), x->result, reason, verdict, nerr,
             (long long)(fetch_now_ms() - t0));
 }
@@ -296,17 +297,22 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
 {
     int64_t t0 = fetch_now_ms();
     struct vctx *x = calloc(1, sizeof(*x));
-    const struct ocsp_settings *s = ocsp_settings_get(v->settings);
+    const struct ocsp_settings *s = v->settings;
+    struct si_policy *policy = si_policy_holder_get(v->policy);
     const char *verdict;
     unsigned char key[32];
 
-    if (!x) {
-        si_crtvd_reply_add(reply, "X509_V_ERR_OUT_OF_MEM", "validator out of memory", -1);
-        ocsp_settings_put(v->settings, s);
+    if (!x || !policy) {
+        /* (the holder always has a policy once started: the file's or the built-in one) */
+        si_crtvd_reply_add(reply, x ? "X509_V_ERR_APPLICATION_VERIFICATION" : "X509_V_ERR_OUT_OF_MEM",
+                           x ? "no revocation policy in force" : "validator out of memory", -1);
+        free(x);
+        si_policy_unref(policy);
         return "ERR";
     }
     x->result = "not-checked";
-    x->mode = s->mode;
+    si_policy_validation_for(policy, NULL, &x->vs);
+    x->mode = x->vs.revocation;
     if (si_crtvd_parse(body, len, &x->req, x->reason, sizeof(x->reason)) < 0 ||
         (!chain_from_cache(v, x, key) && load_certs(v, x, key) < 0)) {
         char why[sizeof(x->reason)];
@@ -316,17 +322,20 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
         si_crtvd_reply_add(reply, "X509_V_ERR_APPLICATION_VERIFICATION", why, -1);
         goto done;
     }
-    ocsp_settings_effective(s, x->req.host, &x->eff, x->eff_source, sizeof(x->eff_source));
-    x->mode = x->eff.mode;
+    si_policy_validation_for(policy, x->req.host && *x->req.host ? x->req.host : NULL, &x->vs);
+    snprintf(x->eff_source, sizeof(x->eff_source), "%s %.100s",
+             strcmp(si_policy_source(policy), OCSP_CLI_POLICY_NAME) ? "policy" : "command line",
+             x->vs.source);
+    x->mode = x->vs.revocation;
     x->staple = rev_must_staple(x->certs[0]);
-    if (x->staple && x->mode == OCSP_MODE_SOFT)
-        x->mode = OCSP_MODE_HARD;
+    if (x->staple && x->mode == SI_REVOCATION_SOFT)
+        x->mode = SI_REVOCATION_HARD;
     pass_squid_errors(x, reply);
-    if (x->mode == OCSP_MODE_OFF) {
+    if (x->mode == SI_REVOCATION_OFF) {
         x->result = "off";
         snprintf(x->reason, sizeof(x->reason), "revocation checking is off for this server");
     } else {
-        check_revocation(v, &x->eff, x, key, reply);
+        check_revocation(v, s, x, key, reply);
     }
 done:
     verdict = reply->count ? "ERR" : "OK";
@@ -338,6 +347,6 @@ done:
     log_line(x, verdict, reply->count, t0);
     vctx_free(x);
     free(x);
-    ocsp_settings_put(v->settings, s);
+    si_policy_unref(policy);
     return verdict;
 }

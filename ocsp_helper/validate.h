@@ -6,7 +6,10 @@
  * revoked is always refused; undetermined passes in soft mode (logged) and is reported in hard
  * mode (must-staple certificates are hard in soft mode too) so that sslproxy_cert_error refuses it.
  *
- * Ownership: struct validator borrows the store, cache and settings holder it is given.
+ * What to check for the server (revocation mode, ocsp-timeout, crl) comes from the policy the
+ * holder keeps, through si_policy_validation_for(); how to fetch (deadlines, caps) from settings.
+ *
+ * Ownership: struct validator borrows the store, caches, settings and policy holder it is given.
  * Thread-safety: validator_run may run on many threads at once.
  */
 #ifndef OCSP_VALIDATE_H
@@ -20,13 +23,15 @@
 #include "cache.h"
 #include "chain_cache.h"
 #include "crtvd_request.h"
+#include "policy_holder.h"
 #include "settings.h"
 
 struct validator {
     X509_STORE *store;
     struct rev_cache *cache;
     struct chain_cache *chains;
-    struct ocsp_settings_holder *settings;
+    const struct ocsp_settings *settings; /* transport settings */
+    struct si_policy_holder *policy;      /* <certificate-validation>: what to check */
     bool no_squid_anchor; /* never trust the anchor at the end of Squid's chain */
 };
 

@@ -29,7 +29,7 @@ lib_libinspect_la_SOURCES += \
 	lib/policy_load.c lib/policy_hint.c lib/policy_objects.c lib/policy_rules.c lib/policy_secrules.c \
 	lib/policy_check.c lib/policy_query.c lib/policy_categories.c \
 	lib/security.c lib/bodyscan.c lib/blockpage.c lib/blockpage.h \
-	lib/policy_holder.c lib/policy_holder.h lib/decode.c lib/decode.h lib/httpreq.c lib/httpreq.h
+	lib/policy_holder.c lib/policy_holder.h lib/policy_status.c lib/policy_status.h lib/decode.c lib/decode.h lib/httpreq.c lib/httpreq.h
 nodist_lib_libinspect_la_SOURCES = schema/policy_rng.c
 lib_libinspect_la_CFLAGS += $(PCRE2_CFLAGS) $(ZLIB_CFLAGS)
 lib_libinspect_la_LIBADD += $(PCRE2_LIBS) $(ZLIB_LIBS)

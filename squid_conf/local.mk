@@ -19,3 +19,10 @@ squid_conf/render-squid-conf: $(srcdir)/squid_conf/render-squid-conf.in Makefile
 	chmod +x $@.tmp && mv $@.tmp $@
 # The error pages and the block page design (owner: pages).
 include squid_conf/errors/local.mk
+
+# The state directory (render-squid-conf's STATE_DIR default) where inspect-bump, inspect-ocsp
+# and srv_inspect write their policy status files: the Squid user and c-icap's both write there.
+install-data-hook: install-state-dir-hook
+install-state-dir-hook:
+	$(MKDIR_P) '$(DESTDIR)$(inspectstatedir)/status'
+	chmod 1777 '$(DESTDIR)$(inspectstatedir)/status'

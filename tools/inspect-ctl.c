@@ -1,6 +1,7 @@
 /*
  * inspect-ctl: the operator's tool for squid-inspect. One sub-command per job:
- *   validate, explain, replay (the policy), pinned-report (access logs), ca init (the CA).
+ *   validate, explain, replay (the policy), status (what the running components enforce),
+ *   pinned-report (access logs), ca init (the CA).
  * Each sub-command lives in its own tools/ctl_*.c module; this file only dispatches.
  * Exit status: 0 success, 1 the job failed (invalid policy, I/O error), 2 usage error.
  */
@@ -11,12 +12,17 @@
 #include "ctl_ca.h"
 #include "ctl_pinned.h"
 #include "ctl_policy.h"
+#include "ctl_status.h"
 
 static const char usage[] =
     "usage: inspect-ctl COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
     "  validate POLICY                 check a policy file; errors as file:line, exit 1 if any\n"
+    "  status [--state-dir DIR] [POLICY]\n"
+    "                                  which policy file and digest each running inspect-bump,\n"
+    "                                  inspect-ocsp and srv_inspect process enforces; exit 1\n"
+    "                                  if they differ (or differ from POLICY on disk)\n"
     "  explain POLICY --client IP [--user U] [--group G]... [--port N] URL-or-host\n"
     "                                  which inspection and security rule fire, and why\n"
     "  replay POLICY [--baseline OLD] [--examples N] ACCESS_LOG\n"
@@ -59,6 +65,8 @@ int main(int argc, char **argv)
         return ctl_pinned_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate"))
         return ctl_validate_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "status"))
+        return ctl_status_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "explain"))
         return ctl_explain_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "coverage"))

@@ -6,12 +6,14 @@ CTL_SOURCES = \
 	tools/ctl_accesslog.c tools/ctl_accesslog.h \
 	tools/ctl_policy.c tools/ctl_policy.h \
 	tools/ctl_replay.c tools/ctl_coverage.c \
+	tools/ctl_status.c tools/ctl_status.h \
 	tools/ctl_target.c tools/ctl_target.h
 lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
 # ca init's default --dir: where render-squid-conf's defaults look for the CA.
 CTL_PATHS = -DSI_CONFDIR='"$(inspectconfdir)"'
 tools_inspect_ctl_SOURCES = tools/inspect-ctl.c $(CTL_SOURCES)
-tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS) $(CTL_PATHS)
+tools_inspect_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS) $(CTL_PATHS) \
+	-DSI_STATE_DIR='"$(inspectstatedir)/status"'
 tools_inspect_ctl_LDADD = lib/libinspect.la $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 dist_man_MANS = tools/inspect-ctl.1
 EXTRA_DIST += tools/install-deps
@@ -33,10 +35,16 @@ check_PROGRAMS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
 tests_unit_test_inspect_bump_SOURCES = tests/unit/test_inspect_bump.c $(BUMP_SOURCES)
 tests_unit_test_inspect_bump_CFLAGS = $(INSPECT_UNIT_CFLAGS)
 tests_unit_test_inspect_bump_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS) -lpthread
-tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c $(CTL_SOURCES)
-tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS)
+tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c tests/unit/capture.h $(CTL_SOURCES)
+tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS) -DSI_STATE_DIR='"/nonexistent"'
 tests_unit_test_inspect_ctl_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
 TESTS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
+check_PROGRAMS += tests/unit/test_ctl_status
+tests_unit_test_ctl_status_SOURCES = tests/unit/test_ctl_status.c tests/unit/capture.h \
+	tools/ctl_status.c tools/ctl_status.h
+tests_unit_test_ctl_status_CFLAGS = $(INSPECT_UNIT_CFLAGS) -DSI_STATE_DIR='"/nonexistent"'
+tests_unit_test_ctl_status_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
+TESTS += tests/unit/test_ctl_status
 EXTRA_DIST += tests/unit/fixtures/inspect/policy.xml tests/unit/fixtures/inspect/policy-old.xml \
 	tests/unit/fixtures/inspect/invalid.xml tests/unit/fixtures/inspect/bypass-bulk.txt \
 	tests/unit/fixtures/inspect/access-failmodes.log tests/unit/fixtures/inspect/access-policy.log \

@@ -3,8 +3,9 @@
 #   ocsp_add_leaf NAME EXT SAN [revoke]   extra origin leaf in the lab PKI (after lab_pki, before
 #                                         lab_start_origin); "revoke" also revokes it and
 #                                         re-signs the intermediate's CRL
-#   ocsp_use_validator POLICY_XML [ARGS]  Squid runs the staged inspect-ocsp with that
-#                                         <certificate-validation> policy (sets LAB_VALIDATOR)
+#   ocsp_use_validator POLICY_XML [ARGS]  Squid runs the staged inspect-ocsp; POLICY_XML becomes
+#                                         $LAB_POLICY, the policy of every component (sets
+#                                         LAB_VALIDATOR and LAB_POLICY)
 #   ocsp_start_rest                       the rest of the lab: ocsp, crl, origin, c-icap, squid
 #   ocsp_log_line NAME                    the validator's last log line for server NAME
 
@@ -23,17 +24,21 @@ ocsp_add_leaf() {
 }
 
 # ocsp_use_validator POLICY_XML [EXTRA ARGS...]: a wrapper Squid can run (as "proxy" when root).
+# The policy goes to $LAB_POLICY (default $LAB_DIR/ocsp-policy.xml), the one file the rendered
+# fragment gives every component: the validator gets it from its sslcrtvalidator_program line
+# (--policy), not from the wrapper.
 ocsp_use_validator() {
     local policy=$1 bin=$LAB_DIR/bin; shift
     [ -x "${E2E_PKGLIBEXECDIR:-/nonexistent}/inspect-ocsp" ] ||
         lab_skip "inspect-ocsp is not staged (run through make check)"
     mkdir -p "$bin" && chmod 755 "$bin" && cp "$E2E_PKGLIBEXECDIR/inspect-ocsp" "$bin/" &&
         chmod 755 "$bin/inspect-ocsp" || return 1
-    printf '%s\n' "$policy" > "$LAB_DIR/ocsp-policy.xml" && chmod 644 "$LAB_DIR/ocsp-policy.xml"
+    : "${LAB_POLICY:=$LAB_DIR/ocsp-policy.xml}"
+    export LAB_POLICY
+    printf '%s\n' "$policy" > "$LAB_POLICY" && chmod 644 "$LAB_POLICY"
     {
         echo '#!/bin/sh'
-        printf 'exec %q --policy %q --ca-file %q' "$bin/inspect-ocsp" "$LAB_DIR/ocsp-policy.xml" \
-            "$LAB_ORIGIN_ROOT"
+        printf 'exec %q --ca-file %q' "$bin/inspect-ocsp" "$LAB_ORIGIN_ROOT"
         [ $# -eq 0 ] || printf ' %q' "$@"
         echo ' "$@"'
     } > "$bin/inspect-ocsp-lab"

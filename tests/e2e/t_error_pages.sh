@@ -133,8 +133,9 @@ lab_assert_match "revoked (API client): certificate error" 'Certificate error: X
 
 # --- revocation undetermined, hard mode (OCSP refused, CRL server stopped) -------------------
 lab_stop squid
-lab_start_squid ADMIN_CONTACT=helpdesk@corp.test VALIDATOR_PROGRAM="$LAB_VALIDATOR_USED --revocation=hard" ||
-    lab_fatal "squid did not restart with --revocation=hard"
+sed -i 's|^  <security-policy |  <certificate-validation revocation="hard"/>\n&|' "$LAB_POLICY"
+lab_start_squid ADMIN_CONTACT=helpdesk@corp.test ||
+    lab_fatal "squid did not restart with revocation=\"hard\" in the policy"
 lab_stop crl
 lab_curl -k -H 'Accept: text/html' -o "$O/hard.html" "https://deadocsp.test:$LAB_ORIGIN_PORT/"
 t=$(tr '\n' ' ' < "$O/hard.html")

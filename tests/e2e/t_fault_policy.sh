@@ -42,7 +42,7 @@ lab_assert_eq "good.test allowed by the first policy" allowed "$(verdict good.te
 # 1. cut in the middle of an element
 policy www.good.test | head -c 200 | replace
 lab_assert_log "c-icap: reload failed, old policy kept, error with file:line" "$LAB_LOGS/cicap-server.log" \
-    'policy reload failed, keeping the previous policy' 15
+    'policy .*ocsp-policy\.xml refused, keeping the previous one \(digest [0-9a-f]{16}\)' 15
 lab_assert_log "c-icap: the error names file:line" "$LAB_LOGS/cicap-server.log" 'ocsp-policy\.xml:[0-9]+' 5
 fault_outcome "policy replaced by a truncated file" kept-old-policy \
     "$([ "$(verdict www.good.test)" = blocked ] && [ "$(verdict a.wild.test)" = allowed ] && echo kept-old-policy || echo lost-policy)" \
@@ -60,9 +60,9 @@ poke_until() { # ERE N: until more than N validator lines match (each poke: one 
     done
     [ "$(grep -c -E "$1" "$LAB_CACHE_LOG")" -gt "$2" ]
 }
-VAL_ERR='inspect-ocsp.*not reloaded, keeping the previous settings: .*ocsp-policy\.xml'
+VAL_ERR='inspect-ocsp.*policy .*ocsp-policy\.xml refused, keeping the previous one \(digest [0-9a-f]{16}\): .*ocsp-policy\.xml:[0-9]+'
 poke_until "$VAL_ERR" 0 && lab_pass "validator: keeps its settings and names file:line" ||
-    lab_fail "validator: no 'not reloaded, keeping the previous settings' line"
+    lab_fail "validator: no 'refused, keeping the previous one' line"
 
 # 2. well-formed, schema-invalid (an unknown action)
 count() { grep -c -E "$2" "$1" 2>/dev/null || true; }
@@ -71,10 +71,10 @@ wait_more() { # FILE ERE N: until more than N lines match (15 s)
     while [ "$(count "$1" "$2")" -le "$3" ] && [ "$(lab__now_ms)" -lt $end ]; do sleep 0.1; done
     [ "$(count "$1" "$2")" -gt "$3" ]
 }
-n_icap=$(count "$LAB_LOGS/cicap-server.log" 'policy reload failed')
+n_icap=$(count "$LAB_LOGS/cicap-server.log" 'refused, keeping the previous one')
 n_val=$(count "$LAB_CACHE_LOG" "$VAL_ERR")
 policy good.test | sed 's/action="block"/action="explode"/' | replace
-wait_more "$LAB_LOGS/cicap-server.log" 'policy reload failed' "$n_icap" &&
+wait_more "$LAB_LOGS/cicap-server.log" 'refused, keeping the previous one' "$n_icap" &&
     lab_pass "c-icap refused the schema-invalid file" || lab_fail "c-icap did not report the schema-invalid file"
 poke_until "$VAL_ERR" "$n_val" &&
     lab_pass "the validator refused the schema-invalid file" || lab_fail "the validator did not report it"

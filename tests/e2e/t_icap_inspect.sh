@@ -38,7 +38,7 @@ inspect.MaxHoldSize 0"
 lab_start_cicap || lab_fatal "c-icap did not start"
 lab_assert_eq "the lab runs the inspect service" inspect "$LAB_ICAP_SERVICE"
 SRV_LOG=$LAB_LOGS/cicap-server.log
-lab_assert_log "policy loaded and logged" "$SRV_LOG" 'inspect: policy loaded from .*policy.xml \(digest [0-9a-f]{16}\)'
+lab_assert_log "policy loaded and logged" "$SRV_LOG" 'inspect: policy .*policy.xml loaded \(digest [0-9a-f]{16}\)'
 C=(c-icap-client -i 127.0.0.1 -p "$LAB_ICAP_PORT" -s inspect)
 D=$LAB_DIR
 
@@ -183,12 +183,15 @@ cp "$LAB_POLICY" "$D/policy.good"
 printf '<policy xmlns="urn:squid-inspect:policy:1">\n<security-policy>\n<rule id="x" action="nope"/>\n</security-policy>\n</policy>\n' > "$LAB_POLICY"
 echo -n "inspect:reload" > "$LAB_DIR/cicap/c-icap.ctl"
 lab_assert_log "broken policy reported with file:line" "$SRV_LOG" \
-    'policy reload failed, keeping the previous policy: .*policy.xml:3: '
+    'policy .*policy.xml refused, keeping the previous one \(digest [0-9a-f]{16}\): .*policy.xml:3: '
 out=$(timeout 20 "${C[@]}" -req http://www.blocked.test/ -v 2>&1)
 lab_assert_match "old policy still blocks after the failed reload" 'rule=bad-sites' "$out"
+LOADED='inspect: policy .*policy.xml loaded \(digest [0-9a-f]{16}\)'
+n_loaded=$(grep -c -E "$LOADED" "$SRV_LOG")
 sed 's|<host list="bad"/>|<host>only.blocked.test</host>|' \
     "$D/policy.good" > "$LAB_POLICY"
-lab_assert_log "changed file reloaded by the watcher" "$SRV_LOG" 'policy reloaded \(file changed\)' 15
+lab_wait_count "$SRV_LOG" "$LOADED" $((n_loaded + 1)) &&
+    lab_pass "changed file reloaded by the watcher" || lab_fail "changed file not reloaded by the watcher"
 out=$(timeout 20 "${C[@]}" -req http://www.blocked.test/ -v 2>&1)
 lab_assert_match "new policy in force: www.blocked.test no longer listed" 'ICAP/1.0 204' "$out"
 lab_done

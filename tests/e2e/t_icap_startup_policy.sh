@@ -17,7 +17,7 @@ SRV_LOG=$LAB_LOGS/cicap-server.log
 C=(c-icap-client -i 127.0.0.1 -p "$LAB_ICAP_PORT" -s inspect)
 
 lab_assert_log "the broken policy is reported with file:line" "$SRV_LOG" \
-    'cannot load the policy: requests are answered 500 .*policy\.xml:[0-9]+' 10
+    'inspect: policy .*policy\.xml refused, no policy in force: .*policy\.xml:[0-9]+' 10
 # c-icap closes the connection after a 500 and c-icap-client does not always print its status
 # line, so c-icap's own access log is the witness.
 timeout 20 "${C[@]}" -req http://blocked.test/ >/dev/null 2>&1
@@ -35,7 +35,7 @@ cat > "$LAB_DIR/policy.new" <<'XML'
 XML
 mv "$LAB_DIR/policy.new" "$LAB_DIR/policy.xml"
 lab_assert_log "the fixed file is loaded by the running service" "$SRV_LOG" \
-    'inspect: policy reloaded \(file changed\) from .*policy\.xml' 15
+    'inspect: policy .*policy\.xml loaded \(digest [0-9a-f]{16}\)' 15
 out=$(timeout 20 "${C[@]}" -req http://blocked.test/ -v 2>&1)
 lab_assert_match "the fixed policy applies without a restart" 'HTTP/1.1 403 Forbidden' "$out"
 out=$(timeout 20 "${C[@]}" -req http://ok.test/ -v 2>&1)

@@ -179,7 +179,7 @@ sleep 2
 if lab_proxy_cert bypass.test | is_bumped; then lab_pass "after an invalid edit the previous policy still applies"
 else lab_fail "an invalid policy changed the decisions"; fi
 lab_assert_log "cache.log: the invalid policy is reported with file:line" "$LAB_CACHE_LOG" \
-    "inspect-bump.*policy $P/policy\\.xml rejected, keeping the previous one: .*policy\\.xml:[0-9]+"
+    "inspect-bump.*policy $P/policy\\.xml refused, keeping the previous one \\(digest [0-9a-f]{16}\\): .*policy\\.xml:[0-9]+"
 
 # --- --on-name-mismatch terminate: the lying SNI is refused instead of inspected ---
 # Squid restarted (same port) with the helper option; the honest server still earns its bypass.

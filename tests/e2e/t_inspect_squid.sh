@@ -99,7 +99,7 @@ lab_assert_log "the big body is logged as not inspected" "$SRV_LOG" \
 printf '<policy xmlns="urn:squid-inspect:policy:1">\n<objects>\n<network id="x" cidr="10.0.0.0/33"/>\n</objects>\n</policy>\n' > "$LAB_POLICY"
 echo -n "inspect:reload" > "$LAB_DIR/cicap/c-icap.ctl"
 lab_assert_log "broken policy on reload: file:line logged" "$SRV_LOG" \
-    'policy reload failed, keeping the previous policy: .*policy.xml:3: network .x.'
+    'policy .*policy.xml refused, keeping the previous one \(digest [0-9a-f]{16}\): .*policy.xml:3: network .x.'
 code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url good.test /admin/)")
 lab_assert_eq "the old policy still applies after the failed reload" 403 "$code"
 lab_done

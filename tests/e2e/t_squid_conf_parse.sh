@@ -33,7 +33,8 @@ check_parse() { # DESC KEY=VALUE...
 certgen=/usr/lib/squid/security_file_certgen
 check_parse "with a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=$certgen
 lab_assert_match "validator line present, ttl= and cache= before the program" \
-    "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen\$" "$(cat "$LAB_SQUID_FRAGMENT")"
+    "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen --policy ${LAB_POLICY_USED//./\\.} --state-dir=[^ ]+\$" \
+    "$(cat "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "ssl_bump: peek at step 1, then the policy helper's splice/bump/terminate, else terminate" \
     'peek inspect_step1 inspect_mark_allowed splice inspect_step2 inspect_decide inspect_splice bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
     "$(awk '$1 == "ssl_bump" {for (i = 2; i <= NF; i++) printf "%s ", $i}' "$LAB_SQUID_FRAGMENT")"
@@ -97,8 +98,10 @@ lab_assert_eq "admin defaults: sslproxy_cert_sign rules in order (signTrusted al
     "signUntrusted signSelf signTrusted " \
     "$(awk '$1 == "sslproxy_cert_sign" {printf "%s ", $2}' "$LAB_SQUID_FRAGMENT")"
 has "forged certificates are signed with SHA-256" '^sslproxy_cert_sign_hash sha256$'
-has "the validator runs (installed inspect-ocsp), ttl= and cache= before its path" \
-    '^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ /[^ ]*/inspect-ocsp$'
+has "the validator runs (installed inspect-ocsp) on the policy file, ttl= and cache= before its path" \
+    '^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ /[^ ]*/inspect-ocsp --policy /[^ ]*/squid-inspect/policy\.xml --state-dir=/[^ ]*/lib/squid-inspect/status$'
+lab_assert_eq "admin defaults: inspect-bump and inspect-ocsp get the same policy file" 1 \
+    "$(printf '%s\n' "$frag" | grep -v '^#' | grep -oE -- '--policy [^ ]+' | sort -u | wc -l)"
 has "validator: concurrent, a queue, overload fails single requests" \
     '^sslcrtvalidator_children [0-9]+ startup=0 idle=1 concurrency=[1-9][0-9]* queue-size=[0-9]+ on-persistent-overload=ERR$'
 has "certgen: installed inspect-certgen with its db and cache size" \

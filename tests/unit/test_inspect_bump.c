@@ -393,7 +393,7 @@ Test(policy_watch, reloads_changes_and_keeps_the_last_good_policy)
 
     cr_assert_not_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/p.xml", dir);
-    w = bump_watch_new(path, 0);
+    w = bump_watch_new(path, 0, NULL);
     cr_assert_null(bump_watch_get(w, err, sizeof(err)), "no file yet");
     cr_assert(strstr(err, path));
     write_file(path, POL("<rule id=\"a\" action=\"bypass\"><server-name>a.test</server-name></rule>"));

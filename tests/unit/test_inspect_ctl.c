@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "capture.h"
 #include "ctl_accesslog.h"
 #include "ctl_ca.h"
 #include "ctl_pinned.h"
@@ -31,35 +32,6 @@
 #ifndef INSPECT_CTL
 #define INSPECT_CTL "tools/inspect-ctl"
 #endif
-
-/* Runs f(argc, argv) with the output fd (STDOUT_FILENO or STDERR_FILENO) captured; returns
- * the exit status, *out = what it wrote there. */
-static int run_capturing(int (*f)(int, char **), int argc, char **argv, int outfd, char **out)
-{
-    char tmpl[] = "/tmp/test_ctl_out.XXXXXX";
-    int fd = mkstemp(tmpl), saved = dup(outfd), rc;
-    FILE *fp;
-    long n;
-
-    cr_assert_geq(fd, 0);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(fd, outfd);
-    rc = f(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(saved, outfd);
-    close(saved);
-    fp = fdopen(fd, "r");
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    rewind(fp);
-    *out = calloc(1, (size_t)n + 1);
-    cr_assert_eq(fread(*out, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    unlink(tmpl);
-    return rc;
-}
 
 static int run_captured(int (*f)(int, char **), int argc, char **argv, char **out)
 {

@@ -1,6 +1,7 @@
 /*
  * Unit tests for inspect-ocsp's offline parts: OCSP response and CRL judging (ocsp_verify), the
- * caches and backoff (cache, chain_cache), and settings (options, policy file, reload).
+ * caches and backoff (cache, chain_cache), and where the revocation settings come from (the
+ * built-in policy the options make, the policy file through lib/policy_holder, reload).
  * Responses and CRLs are made at test time by tests/unit/ocsp_fixtures.sh with `openssl ocsp -respout` and `openssl ca -gencrl`.
  */
 #include <criterion/criterion.h>
@@ -17,7 +18,9 @@
 #include "cache.h"
 #include "chain_cache.h"
 #include "fetch.h"
+#include "cli_policy.h"
 #include "ocsp_verify.h"
+#include "policy_holder.h"
 #include "settings.h"
 
 #define FIX "tests/unit/_ocsp_fix"
@@ -305,27 +308,71 @@ Test(rev_cache, answers_expire_and_backoff_doubles)
     rev_cache_free(c);
 }
 
-Test(settings, modes_overrides_and_durations)
+/* The built-in policy the revocation options make: the file's semantics (first match). */
+static struct si_policy *cli_policy(const char *const *opts)
 {
-    struct ocsp_settings s;
-    char err[128];
+    struct ocsp_cli_policy c = {0};
+    struct si_policy *p;
+    char err[512];
 
-    ocsp_settings_defaults(&s);
-    cr_assert_eq(s.mode, OCSP_MODE_SOFT);
-    cr_assert_eq(ocsp_settings_add_override(&s, ".bank.example=hard", err, sizeof(err)), 0);
-    cr_assert_eq(ocsp_settings_add_override(&s, "open.bank.example=off", err, sizeof(err)), 0);
-    cr_assert_eq(ocsp_settings_add_override(&s, "x=maybe", err, sizeof(err)), -1);
-    cr_assert_eq(ocsp_settings_mode_for(&s, "bank.example"), OCSP_MODE_HARD);
-    cr_assert_eq(ocsp_settings_mode_for(&s, "WWW.Bank.Example"), OCSP_MODE_HARD);
-    cr_assert_eq(ocsp_settings_mode_for(&s, "open.bank.example"), OCSP_MODE_OFF);
-    cr_assert_eq(ocsp_settings_mode_for(&s, "notbank.example"), OCSP_MODE_SOFT);
-    cr_assert_eq(ocsp_settings_mode_for(&s, ""), OCSP_MODE_SOFT);
+    for (size_t i = 0; opts[i]; i += 2)
+        cr_assert_eq(ocsp_cli_policy_set(&c, opts[i][0], opts[i + 1], err, sizeof(err)), 0,
+                     "%s", err);
+    p = ocsp_cli_policy_build(&c, err, sizeof(err));
+    cr_assert_not_null(p, "%s", err);
+    ocsp_cli_policy_clear(&c);
+    return p;
+}
+
+static enum si_revocation mode_for(const struct si_policy *p, const char *host)
+{
+    struct si_validation_settings vs;
+
+    si_policy_validation_for(p, host, &vs);
+    return vs.revocation;
+}
+
+Test(settings, command_line_policy_first_match_and_durations)
+{
+    static const char *const opts[] = {"o", ".bank.example=hard", "o", "open.bank.example=off",
+                                       "o", "x&<y>\"'.example=off", "t", "1500ms", "c", "always",
+                                       NULL};
+    struct ocsp_cli_policy c = {0};
+    struct si_policy *p = cli_policy(opts), *d;
+    struct si_validation_settings vs;
+    char err[256];
+
+    cr_assert_str_eq(si_policy_source(p), OCSP_CLI_POLICY_NAME);
+    cr_assert_eq(mode_for(p, "bank.example"), SI_REVOCATION_HARD);
+    cr_assert_eq(mode_for(p, "WWW.Bank.Example"), SI_REVOCATION_HARD);
+    cr_assert_eq(mode_for(p, "open.bank.example"), SI_REVOCATION_HARD,
+                 "the first match wins, as in a policy file (not the longest)");
+    cr_assert_eq(mode_for(p, "x&<y>\"'.example"), SI_REVOCATION_OFF, "name escaped into XML");
+    cr_assert_eq(mode_for(p, "notbank.example"), SI_REVOCATION_SOFT);
+    cr_assert_eq(mode_for(p, NULL), SI_REVOCATION_SOFT);
+    si_policy_validation_for(p, "www.bank.example", &vs);
+    cr_assert_eq(vs.ocsp_timeout_ms, 1500);
+    cr_assert_eq(vs.crl, SI_CRL_ALWAYS);
+    cr_assert(strstr(vs.source, "override line 3 (.bank.example)"), "%s", vs.source);
+    si_policy_unref(p);
+    d = cli_policy((const char *const[]){NULL});
+    si_policy_validation_for(d, "a.test", &vs);
+    cr_assert_eq(vs.revocation, SI_REVOCATION_SOFT);
+    cr_assert_eq(vs.ocsp_timeout_ms, 3000);
+    cr_assert_eq(vs.crl, SI_CRL_FALLBACK);
+    si_policy_unref(d);
+    cr_assert_eq(ocsp_cli_policy_set(&c, 'o', "x=maybe", err, sizeof(err)), -1);
+    cr_assert_eq(ocsp_cli_policy_set(&c, 'o', "=hard", err, sizeof(err)), -1);
+    cr_assert_eq(ocsp_cli_policy_set(&c, 'o', "a b=hard", err, sizeof(err)), -1);
+    cr_assert_eq(ocsp_cli_policy_set(&c, 'r', "strict", err, sizeof(err)), -1);
+    cr_assert_eq(ocsp_cli_policy_set(&c, 'c', "sometimes", err, sizeof(err)), -1);
+    cr_assert_eq(ocsp_cli_policy_set(&c, 't', "3 hours", err, sizeof(err)), -1);
+    cr_assert_not(ocsp_cli_policy_given(&c));
     cr_assert_eq(ocsp_duration_ms("3s"), 3000);
     cr_assert_eq(ocsp_duration_ms("1500ms"), 1500);
     cr_assert_eq(ocsp_duration_ms("2"), 2000);
     cr_assert_eq(ocsp_duration_ms("0"), -1);
     cr_assert_eq(ocsp_duration_ms("3 hours"), -1);
-    ocsp_settings_clear(&s);
 }
 
 static void write_policy(const char *path, const char *mode)
@@ -340,86 +387,103 @@ static void write_policy(const char *path, const char *mode)
     fclose(f);
 }
 
+static enum si_revocation holder_mode_for(struct si_policy_holder *h, const char *host)
+{
+    struct si_policy *p = si_policy_holder_get(h);
+    enum si_revocation r;
+
+    cr_assert_not_null(p);
+    r = mode_for(p, host);
+    si_policy_unref(p);
+    return r;
+}
+
+/* inspect-ocsp's holder as main.c sets it up: the file, the command-line policy as built-in. */
+static struct si_policy_holder *ocsp_holder(const char *path, const char *const *opts)
+{
+    struct si_policy_holder *h = si_policy_holder_new(path);
+
+    cr_assert_not_null(h);
+    si_policy_holder_configure(h, "inspect-ocsp", NULL, NULL);
+    si_policy_holder_set_builtin(h, cli_policy(opts));
+    return h;
+}
+
 Test(settings, policy_file_overrides_and_reload)
 {
-    char path[] = "/tmp/si-ocsp-policy-XXXXXX", err[256], src[128];
-    struct ocsp_settings cli, eff;
-    struct ocsp_settings_holder *h;
-    const struct ocsp_settings *s;
+    char path[] = "/tmp/si-ocsp-policy-XXXXXX";
+    struct si_policy_holder *h;
+    struct si_validation_settings vs;
+    struct si_policy *p;
     int fd = mkstemp(path);
 
     cr_assert_geq(fd, 0);
     close(fd);
     write_policy(path, "off");
-    ocsp_settings_defaults(&cli);
-    h = ocsp_settings_holder_new(&cli, path, err, sizeof(err));
-    cr_assert_not_null(h, "%s", err);
-    s = ocsp_settings_get(h);
-    ocsp_settings_effective(s, "www.bank.test", &eff, src, sizeof(src));
-    cr_assert_eq(eff.mode, OCSP_MODE_HARD);
-    cr_assert_eq(eff.ocsp_timeout_ms, 1500);
-    cr_assert_eq(eff.crl, OCSP_CRL_ALWAYS);
-    cr_assert(strstr(src, "override"), "%s", src);
-    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
-    cr_assert_eq(eff.mode, OCSP_MODE_OFF);
-    ocsp_settings_put(h, s);
-    /* a change is picked up (checked at most once a second) */
+    h = ocsp_holder(path, (const char *const[]){"r", "hard", NULL});
+    cr_assert_eq(si_policy_holder_poll(h, 0), 1);
+    p = si_policy_holder_get(h);
+    cr_assert_str_eq(si_policy_source(p), path);
+    si_policy_validation_for(p, "www.bank.test", &vs);
+    cr_assert_eq(vs.revocation, SI_REVOCATION_HARD);
+    cr_assert_eq(vs.ocsp_timeout_ms, 1500);
+    cr_assert_eq(vs.crl, SI_CRL_ALWAYS);
+    cr_assert(strstr(vs.source, "override"), "%s", vs.source);
+    si_policy_unref(p);
+    cr_assert_eq(holder_mode_for(h, "shop.test"), SI_REVOCATION_OFF, "the file, not the options");
+    /* a change is picked up */
     sleep(1);
     write_policy(path, "soft");
-    sleep(1);
-    ocsp_settings_holder_maybe_reload(h);
-    s = ocsp_settings_get(h);
-    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
-    cr_assert_eq(eff.mode, OCSP_MODE_SOFT);
-    ocsp_settings_put(h, s);
-    /* a broken file keeps the previous settings */
+    cr_assert_eq(si_policy_holder_poll(h, 0), 1);
+    cr_assert_eq(holder_mode_for(h, "shop.test"), SI_REVOCATION_SOFT);
+    /* a broken file keeps the previous policy */
     sleep(1);
     fd = open(path, O_WRONLY | O_APPEND);
     cr_assert_eq(write(fd, "<broken", 7), 7);
     close(fd);
-    sleep(1);
-    ocsp_settings_holder_maybe_reload(h);
-    s = ocsp_settings_get(h);
-    ocsp_settings_effective(s, "shop.test", &eff, src, sizeof(src));
-    cr_assert_eq(eff.mode, OCSP_MODE_SOFT);
-    ocsp_settings_put(h, s);
-    ocsp_settings_holder_free(h);
+    cr_assert_eq(si_policy_holder_poll(h, 0), -1);
+    cr_assert_eq(si_policy_holder_poll(h, 0), 0, "reported once");
+    cr_assert_eq(holder_mode_for(h, "shop.test"), SI_REVOCATION_SOFT);
+    si_policy_holder_free(h);
     unlink(path);
 }
 
-Test(settings, broken_policy_at_start_falls_back_to_options)
+Test(settings, broken_policy_at_start_falls_back_to_the_command_line_policy)
 {
-    char path[] = "/tmp/si-ocsp-policy-XXXXXX", err[256], src[128];
-    struct ocsp_settings cli, eff;
-    struct ocsp_settings_holder *h;
-    const struct ocsp_settings *s;
+    char path[] = "/tmp/si-ocsp-policy-XXXXXX", err[256];
+    struct si_policy_holder *h;
+    struct si_policy *p;
     int fd = mkstemp(path);
 
     cr_assert_geq(fd, 0);
     cr_assert_eq(write(fd, "<policy", 7), 7);
     close(fd);
-    ocsp_settings_defaults(&cli);
-    cli.mode = OCSP_MODE_HARD;
-    h = ocsp_settings_holder_new(&cli, path, err, sizeof(err));
-    cr_assert_not_null(h, "the helper must keep running on a broken policy");
-    s = ocsp_settings_get(h);
-    cr_assert_null(s->policy);
-    ocsp_settings_effective(s, "a.test", &eff, src, sizeof(src));
-    cr_assert_eq(eff.mode, OCSP_MODE_HARD);
-    ocsp_settings_put(h, s);
-    ocsp_settings_holder_maybe_reload(h); /* unchanged: still the options */
-    s = ocsp_settings_get(h);
-    cr_assert_null(s->policy);
-    ocsp_settings_put(h, s);
+    h = ocsp_holder(path, (const char *const[]){"r", "hard", NULL});
+    cr_assert_eq(si_policy_holder_poll(h, 0), -1, "the helper must keep running on a broken policy");
+    p = si_policy_holder_get(h);
+    cr_assert_not_null(p);
+    cr_assert_str_eq(si_policy_source(p), OCSP_CLI_POLICY_NAME);
+    si_policy_unref(p);
+    si_policy_holder_last_error(h, err, sizeof(err));
+    cr_assert(strstr(err, path), "%s", err);
+    cr_assert_eq(holder_mode_for(h, "a.test"), SI_REVOCATION_HARD);
+    cr_assert_eq(si_policy_holder_poll(h, 0), 0, "unchanged: still the options");
+    sleep(1);
     write_policy(path, "off"); /* fixed: the next validation uses it */
-    ocsp_settings_holder_maybe_reload(h);
-    s = ocsp_settings_get(h);
-    cr_assert_not_null(s->policy);
-    ocsp_settings_effective(s, "a.test", &eff, src, sizeof(src));
-    cr_assert_eq(eff.mode, OCSP_MODE_OFF);
-    ocsp_settings_put(h, s);
-    ocsp_settings_holder_free(h);
+    cr_assert_eq(si_policy_holder_poll(h, 0), 1);
+    cr_assert_eq(holder_mode_for(h, "a.test"), SI_REVOCATION_OFF);
+    si_policy_holder_free(h);
     unlink(path);
+}
+
+Test(settings, no_policy_file_enforces_the_command_line_policy)
+{
+    struct si_policy_holder *h = ocsp_holder("", (const char *const[]){"r", "off", NULL});
+
+    cr_assert_eq(si_policy_holder_poll(h, 0), 1);
+    cr_assert_eq(holder_mode_for(h, "a.test"), SI_REVOCATION_OFF);
+    cr_assert_eq(si_policy_holder_poll(h, 0), 0);
+    si_policy_holder_free(h);
 }
 
 Test(chain_cache, parsed_only_entry_is_upgraded_by_a_verified_chain, .init = fixtures)

@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "httpreq.h"
 #include "policy_holder.h"
+#include "policy_status.h"
 
 static void write_file(const char *path, const char *text)
 {
@@ -31,6 +32,76 @@ static const char *rule_of(struct si_policy *p)
     struct si_inspect_facts f = {.port = 1};
     si_policy_inspection_decide(p, &f, &r);
     return r.rule_id;
+}
+
+#define LISTED "<policy xmlns=\"urn:squid-inspect:policy:1\"><objects>" \
+    "<domains id=\"d\" file=\"names.txt\"/></objects><https-inspection>" \
+    "<rule id=\"r\" action=\"bypass\"><server-name list=\"d\"/></rule></https-inspection></policy>\n"
+
+static char logged[8][1024];
+static int nlogged;
+
+static void capture(enum si_log_level level, const char *line)
+{
+    (void)level;
+    if (nlogged < 8)
+        snprintf(logged[nlogged++], sizeof(logged[0]), "%s", line);
+}
+
+/* The digest covers the files the policy read: editing only a list changes it. */
+Test(holder, digest_covers_lists_and_status_file_names_it)
+{
+    char dir[] = "/tmp/holderXXXXXX", path[64], list[64], status[128], err[1024], d1[24], d2[24];
+    struct si_policy_status st;
+    struct si_policy_holder *h;
+    struct si_policy *p;
+
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/policy.xml", dir);
+    snprintf(list, sizeof(list), "%s/names.txt", dir);
+    write_file(path, LISTED);
+    write_file(list, "a.example\n");
+    h = si_policy_holder_new(path);
+    si_policy_holder_configure(h, "unit", dir, capture);
+    nlogged = 0;
+    cr_assert_eq(si_policy_holder_poll(h, 0), 1);
+    p = si_policy_holder_get(h);
+    snprintf(d1, sizeof(d1), "%s", si_policy_digest(p));
+    si_policy_unref(p);
+    cr_assert_eq(nlogged, 1);
+    cr_assert(strstr(logged[0], "policy ") && strstr(logged[0], "/policy.xml loaded (digest ") &&
+              strstr(logged[0], d1), "%s", logged[0]);
+    snprintf(status, sizeof(status), "%s/unit.%ld", dir, (long)getpid());
+    cr_assert_eq(si_policy_status_read(status, &st, err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(st.policy, path);
+    cr_assert_str_eq(st.digest, d1);
+    cr_assert_str_eq(st.state, "loaded");
+    usleep(20000);
+    write_file(list, "a.example\nb.example\n"); /* only the list changes */
+    cr_assert_eq(si_policy_holder_poll(h, 0), 1);
+    p = si_policy_holder_get(h);
+    snprintf(d2, sizeof(d2), "%s", si_policy_digest(p));
+    si_policy_unref(p);
+    cr_assert_str_neq(d1, d2, "a list edit must change the digest");
+    cr_assert_eq(si_policy_status_read(status, &st, err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(st.digest, d2);
+    /* a broken policy: refused, previous kept, one line with file:line, status says so */
+    usleep(20000);
+    write_file(path, "<policy xmlns=\"urn:squid-inspect:policy:1\"><nope/></policy>\n");
+    nlogged = 0;
+    cr_assert_eq(si_policy_holder_poll(h, 0), -1);
+    cr_assert_eq(nlogged, 1);
+    cr_assert(strstr(logged[0], "/policy.xml refused, keeping the previous one (digest ") &&
+              strstr(logged[0], d2) && strstr(logged[0], "policy.xml:1: "), "%s", logged[0]);
+    cr_assert_eq(si_policy_status_read(status, &st, err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(st.state, "refused-kept");
+    cr_assert_str_eq(st.digest, d2);
+    cr_assert(strstr(st.error, "policy.xml:1: "), "%s", st.error);
+    si_policy_holder_free(h);
+    unlink(status);
+    unlink(list);
+    unlink(path);
+    rmdir(dir);
 }
 
 Test(holder, load_swap_and_keep_old_on_error)

@@ -63,8 +63,10 @@ Service echo srv_echo.so
 EOF
     LAB_ICAP_SERVICE=echo
     if [ -n "${E2E_CICAPMODDIR:-}" ] && [ -f "$E2E_CICAPMODDIR/srv_inspect.so" ]; then
+        lab__state_dir || return 1
         lab__render --cicap CICAP_MODULE="$E2E_CICAPMODDIR/srv_inspect.so" \
-            POLICY_FILE="${LAB_POLICY:-}" ICAP_PORT="$LAB_ICAP_PORT" -o "$d/inspect.conf" || return 1
+            POLICY_FILE="${LAB_POLICY:-}" ICAP_PORT="$LAB_ICAP_PORT" STATE_DIR="$LAB_STATE_DIR" \
+            -o "$d/inspect.conf" || return 1
         echo "Include $d/inspect.conf" >> "$conf"
         LAB_ICAP_SERVICE=inspect
     fi
@@ -126,7 +128,8 @@ lab_squid_conf() {
                other-name.test terminate.test a.wild.test b.wild.test www.wild.test; do
           printf ' %s' "$n"; done
       echo; } > "$d/hosts"
-    lab__render POLICY_FILE="$LAB_POLICY_USED" BUMP_PROGRAM="$bump" \
+    lab__state_dir || return 1
+    lab__render POLICY_FILE="$LAB_POLICY_USED" STATE_DIR="$LAB_STATE_DIR" BUMP_PROGRAM="$bump" \
         BUMP_OPTIONS="--ca-file $LAB_ORIGIN_ROOT ${LAB_BUMP_OPTIONS:-}" \
         CA_CERT="$LAB_INSPECT_CA" CA_KEY="$LAB_INSPECT_KEY" \
         CERTGEN_PROGRAM="$certgen" CERTGEN_DIR="$LAB_CERTGEN_DB" CERTGEN_CHILDREN=4 \
@@ -164,12 +167,22 @@ EOF
     lab_env_save
 }
 
-# lab__names_policy: a policy equivalent to the lab's name lists (terminate, then bypass).
+# lab__state_dir: $LAB_STATE_DIR, where every component writes its policy status file (written
+# by the Squid user and by c-icap's, as the installed one is).
+lab__state_dir() {
+    LAB_STATE_DIR=$LAB_DIR/state
+    mkdir -p "$LAB_STATE_DIR" && chmod 1777 "$LAB_STATE_DIR"
+}
+
+# lab__names_policy: a policy equivalent to the lab's name lists (terminate, then bypass),
+# with $LAB_VALIDATION (a <certificate-validation> element) when set.
 lab__names_policy() {
     echo '<policy xmlns="urn:squid-inspect:policy:1"><https-inspection default="inspect">'
     echo "<rule id=\"lab-terminate\" action=\"terminate\"><server-name>${LAB_TERMINATE_NAMES:-terminate.test}</server-name></rule>"
     echo "<rule id=\"lab-bypass\" action=\"bypass\"><server-name>${LAB_BYPASS_NAMES:-bypass.test}</server-name></rule>"
-    echo '</https-inspection></policy>'
+    echo '</https-inspection>'
+    printf '%s\n' "${LAB_VALIDATION:-}"
+    echo '</policy>'
 }
 
 # lab__error_dir: the staged install's error pages (empty = Squid's own when not installed).

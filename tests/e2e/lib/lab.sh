@@ -249,6 +249,16 @@ lab_wait_log() {
     return 1
 }
 
+# lab_wait_count FILE REGEX N [SECONDS=15]: poll until at least N lines of FILE match.
+lab_wait_count() {
+    local file=$1 re=$2 n=$3 secs=${4:-15} end
+    end=$(( $(lab__now_ms) + secs * 1000 ))
+    while [ "$(grep -Ec -- "$re" "$file" 2>/dev/null)" -lt "$n" ]; do
+        [ "$(lab__now_ms)" -lt $end ] || return 1
+        sleep 0.1
+    done
+}
+
 # ---- processes --------------------------------------------------------------------------------
 
 # lab_spawn NAME LOGFILE CMD...: start CMD in its own session (process group) in the
