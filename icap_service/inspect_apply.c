@@ -65,18 +65,38 @@ static void append(char *line, size_t cap, size_t *used, const char *s)
     line[*used] = '\0';
 }
 
-/* Sent on every answer (Squid logs it as verdict=): plain copies, no formatting. */
+/* The word srv_inspect logs for what a verdict did ("blocked"...), from the policy's action. */
+static const char *outcome_word(enum si_sec_action a)
+{
+    switch (a) {
+    case SI_SEC_BLOCK: return "blocked";
+    case SI_SEC_REDIRECT: return "redirected";
+    case SI_SEC_MODIFY: return "modified";
+    default: return "allowed";
+    }
+}
+
+/* Sent on every answer (Squid logs it as verdict= and req_verdict=), plain copies:
+ *   X-Inspect-Verdict: OUTCOME; rule=RULE[; monitor=OUTCOME:RULE[,...]]; phase=reqmod|respmod; ref=REF
+ * monitor= lists the monitor-mode rules that matched (what they would have done). */
 static void add_xheader(struct txn *t, const char *action)
 {
-    char line[256], rule[96];
+    const struct si_sec_verdict *v = &t->verdict;
+    char line[640], rule[96];
     size_t used = 0;
 
     append(line, sizeof(line), &used, "X-Inspect-Verdict: ");
     append(line, sizeof(line), &used, action);
     append(line, sizeof(line), &used, "; rule=");
+    append(line, sizeof(line), &used, si_log_sanitize(rule, sizeof(rule), v->rule_id ? v->rule_id : "-"));
+    for (size_t i = 0; i < v->nmonitor; i++) {
+        append(line, sizeof(line), &used, i ? "," : "; monitor=");
+        append(line, sizeof(line), &used, outcome_word(v->monitor[i].action));
+        append(line, sizeof(line), &used, ":");
+        append(line, sizeof(line), &used, si_log_sanitize(rule, sizeof(rule), v->monitor[i].rule_id));
+    }
     append(line, sizeof(line), &used,
-           si_log_sanitize(rule, sizeof(rule), t->verdict.rule_id ? t->verdict.rule_id : "-"));
-    append(line, sizeof(line), &used, "; ref=");
+           t->phase == SI_PHASE_RESPONSE ? "; phase=respmod; ref=" : "; phase=reqmod; ref=");
     append(line, sizeof(line), &used, t->ref);
     ci_icap_add_xheader(t->req, line);
 }
@@ -234,12 +254,7 @@ void apply_body_mods(struct txn *t, const unsigned char *data, size_t len, bool 
 
 static const char *outcome(const struct txn *t)
 {
-    switch (t->verdict.action) {
-    case SI_SEC_BLOCK: return "blocked";
-    case SI_SEC_REDIRECT: return "redirected";
-    case SI_SEC_MODIFY: return "modified";
-    default: return "allowed";
-    }
+    return outcome_word(t->verdict.action);
 }
 
 void log_decision(struct txn *t)
@@ -252,9 +267,7 @@ void log_decision(struct txn *t)
     for (size_t i = 0; i < v->nmonitor && used < sizeof(mon); i++) {
         char r[96];
         int n = snprintf(mon + used, sizeof(mon) - used, " monitor=\"would have %s by rule %s\"",
-                         v->monitor[i].action == SI_SEC_BLOCK ? "blocked"
-                         : v->monitor[i].action == SI_SEC_REDIRECT ? "redirected"
-                         : v->monitor[i].action == SI_SEC_MODIFY ? "modified" : "allowed",
+                         outcome_word(v->monitor[i].action),
                          si_log_sanitize(r, sizeof(r), v->monitor[i].rule_id));
         used += n > 0 ? (size_t)n : 0;
     }
