@@ -57,7 +57,7 @@ cp "$log" "$LAB_DIR/replayed.log"
 out=$("$CTL" replay "$P/policy.xml" "$LAB_DIR/replayed.log"); rc=$?
 printf '%s\n' "$out" > "$LAB_LOGS/replay-same.txt"
 lab_assert_eq "replay (same policy) exits 0" 0 "$rc"
-lab_assert_match "replay read the three requests and their two RESPMOD answers" \
+lab_assert_match "replay read the three requests and their three RESPMOD answers" \
     ': [0-9]+ TLS connections, 3 requests, 3 with a logged response phase' "$out"
 lab_assert_match "replay (same policy): request phase unchanged" \
     'security-policy changes, request phase \(before -> after\):
