@@ -77,18 +77,20 @@ static const char *outcome_word(enum si_sec_action a)
 }
 
 /* Sent on every answer (Squid logs it as verdict= and req_verdict=), plain copies:
- *   X-Inspect-Verdict: OUTCOME; rule=RULE[; monitor=OUTCOME:RULE[,...]]; phase=reqmod|respmod; ref=REF
+ *   X-Inspect-Verdict: OUTCOME; rule=RULE; ref=REF[; monitor=OUTCOME:RULE[,...]]; phase=reqmod|respmod
  * monitor= lists the monitor-mode rules that matched (what they would have done). */
 static void add_xheader(struct txn *t, const char *action)
 {
     const struct si_sec_verdict *v = &t->verdict;
-    char line[640], rule[96];
+    char line[768], rule[96];
     size_t used = 0;
 
     append(line, sizeof(line), &used, "X-Inspect-Verdict: ");
     append(line, sizeof(line), &used, action);
     append(line, sizeof(line), &used, "; rule=");
     append(line, sizeof(line), &used, si_log_sanitize(rule, sizeof(rule), v->rule_id ? v->rule_id : "-"));
+    append(line, sizeof(line), &used, "; ref=");
+    append(line, sizeof(line), &used, t->ref);
     for (size_t i = 0; i < v->nmonitor; i++) {
         append(line, sizeof(line), &used, i ? "," : "; monitor=");
         append(line, sizeof(line), &used, outcome_word(v->monitor[i].action));
@@ -96,8 +98,7 @@ static void add_xheader(struct txn *t, const char *action)
         append(line, sizeof(line), &used, si_log_sanitize(rule, sizeof(rule), v->monitor[i].rule_id));
     }
     append(line, sizeof(line), &used,
-           t->phase == SI_PHASE_RESPONSE ? "; phase=respmod; ref=" : "; phase=reqmod; ref=");
-    append(line, sizeof(line), &used, t->ref);
+           t->phase == SI_PHASE_RESPONSE ? "; phase=respmod" : "; phase=reqmod");
     ci_icap_add_xheader(t->req, line);
 }
 

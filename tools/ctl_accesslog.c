@@ -72,7 +72,7 @@ static void set_kv(struct ctl_logrec *r, char *tok)
     }
 }
 
-/* The phase= word of a verdict header ("...; phase=reqmod; ref=..."), or NULL. */
+/* The phase= word of a verdict header ("...; ref=...; phase=reqmod"), or NULL. */
 static const char *verdict_phase(const char *v)
 {
     const char *p = v ? strstr(v, "phase=") : NULL;

@@ -195,7 +195,7 @@ static void sec_key(const struct si_policy *p, enum si_sec_phase phase, const st
         snprintf(key, keysize, "%s:%s", si_sec_action_name(v.action), v.rule_id);
 }
 
-/* "blocked; rule=no-exe; phase=respmod; ref=..." as written by srv_inspect -> "block:no-exe". */
+/* "blocked; rule=no-exe; ref=...; phase=respmod" as written by srv_inspect -> "block:no-exe". */
 static void logged_sec_key(const char *v, char *key, size_t keysize)
 {
     const char *rule;

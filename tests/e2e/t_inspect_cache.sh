@@ -63,14 +63,14 @@ lab_assert_eq "first fetch of the cacheable page: 200" 200 "$(fetch /cacheable)"
 lab_assert_log "first fetch logged" "$log" "$(line_re /cacheable)"
 lab_assert_eq "second fetch: 200" 200 "$(fetch /cacheable)"
 lab_assert_log "second fetch logged, a miss that went through RESPMOD" "$log" \
-    "TCP_MISS/200 .*$(line_re /cacheable).*verdict=\"allowed; rule=default; phase=respmod"
+    "TCP_MISS/200 .*$(line_re /cacheable).*verdict=\"allowed; rule=default; ref=[^\";]+; phase=respmod\""
 lab_assert_eq "both fetches reached the origin (nothing served from the cache)" 2 \
     "$(origin_count /cacheable)"
 write_policy "$BLOCK_RULE"
 reload
 lab_assert_eq "after a response rule is added, the same URL is blocked (403)" 403 "$(fetch /cacheable)"
 lab_assert_log "the block is logged with the new rule (RESPMOD)" "$log" \
-    "/403 .*$(line_re /cacheable).*verdict=\"blocked; rule=no-cacheable; phase=respmod"
+    "/403 .*$(line_re /cacheable).*verdict=\"blocked; rule=no-cacheable; ref=[^\";]+; phase=respmod\""
 lab_assert_no_log "no bumped line is a cache hit" "$log" 'TCP_[A-Z_]*HIT/.* bump=bump '
 lab_assert_no_log "no line says failed-open:cache-hit" "$log" 'fail=failed-open:cache-hit'
 
@@ -84,7 +84,7 @@ lab_assert_log "[on] first fetch is a miss through RESPMOD" "$log" \
     "TCP_MISS/200 .*$(line_re /cacheable/2).*phase=respmod.* fail=- "
 lab_assert_eq "[on] second fetch: 200" 200 "$(fetch /cacheable/2)"
 lab_assert_log "[on] second fetch is a hit, logged failed-open:cache-hit with the REQMOD verdict only" \
-    "$log" "TCP_[A-Z_]*HIT/200 .*$(line_re /cacheable/2).*bump=bump .*verdict=\"allowed; rule=default; phase=reqmod; [^\"]*\" req_verdict=\"-\" fail=failed-open:cache-hit "
+    "$log" "TCP_[A-Z_]*HIT/200 .*$(line_re /cacheable/2).*bump=bump .*verdict=\"allowed; rule=default; ref=[^\";]+; phase=reqmod\" req_verdict=\"-\" fail=failed-open:cache-hit "
 lab_assert_eq "[on] the origin saw one fetch" 1 "$(origin_count /cacheable/2)"
 write_policy "$BLOCK_RULE"
 reload

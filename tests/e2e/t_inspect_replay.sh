@@ -46,11 +46,11 @@ lab_assert_eq "/exe is blocked in RESPMOD" 403 \
 
 # ---- the access log carries both phases ----
 lab_assert_log "/echo: REQMOD modify in req_verdict=, RESPMOD allow in verdict=" "$log" \
-    "$(url_re /echo).*verdict=\"allowed; rule=default; phase=respmod; ref=[^\"]+\" req_verdict=\"modified; rule=tag-requests; phase=reqmod; ref=[^\"]+\""
+    "$(url_re /echo).*verdict=\"allowed; rule=default; ref=[^\";]+; phase=respmod\" req_verdict=\"modified; rule=tag-requests; ref=[^\";]+; phase=reqmod\""
 lab_assert_log "/page.html: the monitor hit is on the line (REQMOD)" "$log" \
-    "$(url_re /page\\.html).*req_verdict=\"allowed; rule=default; monitor=blocked:watch-page; phase=reqmod; ref="
+    "$(url_re /page\\.html).*req_verdict=\"allowed; rule=default; ref=[^\";]+; monitor=blocked:watch-page; phase=reqmod\""
 lab_assert_log "/exe: RESPMOD block in verdict=, REQMOD allow in req_verdict=" "$log" \
-    "/403 .*$(url_re /exe).*verdict=\"blocked; rule=no-exe; phase=respmod; ref=[^\"]+\" req_verdict=\"allowed; rule=default; phase=reqmod; ref="
+    "/403 .*$(url_re /exe).*verdict=\"blocked; rule=no-exe; ref=[^\";]+; phase=respmod\" req_verdict=\"allowed; rule=default; ref=[^\";]+; phase=reqmod\""
 
 # ---- replay under the same policy: no change in either phase ----
 cp "$log" "$LAB_DIR/replayed.log"

@@ -274,22 +274,22 @@ Test(accesslog, splits_the_verdicts_of_both_icap_phases)
 {
     static const char both[] =
         "1795262251.061 47 127.0.0.1 TCP_MISS/200 487 GET https://good.test/echo - bump=bump "
-        "verdict=\"allowed; rule=default; phase=respmod; ref=si-1-2\" "
-        "req_verdict=\"modified; rule=tag; monitor=blocked:watch; phase=reqmod; ref=si-1-1\" fail=-\n";
+        "verdict=\"allowed; rule=default; ref=si-1-2; phase=respmod\" "
+        "req_verdict=\"modified; rule=tag; ref=si-1-1; monitor=blocked:watch; phase=reqmod\" fail=-\n";
     static const char reqonly[] =
         "1795262251.061 47 127.0.0.1 TCP_MEM_HIT/200 487 GET https://good.test/c - bump=bump "
-        "verdict=\"allowed; rule=default; phase=reqmod; ref=si-1-3\" req_verdict=\"-\" fail=-\n";
+        "verdict=\"allowed; rule=default; ref=si-1-3; phase=reqmod\" req_verdict=\"-\" fail=-\n";
     static const char old[] =
         "1795262251.061 47 127.0.0.1 TCP_MISS/200 487 GET https://good.test/ - bump=bump "
         "verdict=\"allowed; rule=default; ref=si-1-4\" fail=-\n";
     struct ctl_logrec *r = malloc(sizeof(*r));
 
     cr_assert(ctl_log_parse(both, r));
-    cr_assert_str_eq(r->reqmod, "modified; rule=tag; monitor=blocked:watch; phase=reqmod; ref=si-1-1");
-    cr_assert_str_eq(r->respmod, "allowed; rule=default; phase=respmod; ref=si-1-2");
+    cr_assert_str_eq(r->reqmod, "modified; rule=tag; ref=si-1-1; monitor=blocked:watch; phase=reqmod");
+    cr_assert_str_eq(r->respmod, "allowed; rule=default; ref=si-1-2; phase=respmod");
     cr_assert_not(r->verdict_unphased);
     cr_assert(ctl_log_parse(reqonly, r));
-    cr_assert_str_eq(r->reqmod, "allowed; rule=default; phase=reqmod; ref=si-1-3");
+    cr_assert_str_eq(r->reqmod, "allowed; rule=default; ref=si-1-3; phase=reqmod");
     cr_assert_null(r->respmod, "a cache hit has no RESPMOD answer");
     cr_assert(ctl_log_parse(old, r));
     cr_assert_null(r->reqmod);
