@@ -65,19 +65,30 @@ static void append(char *line, size_t cap, size_t *used, const char *s)
     line[*used] = '\0';
 }
 
-/* Sent on every answer (Squid logs it as verdict=): plain copies, no formatting. */
+/* The word srv_inspect logs for what a verdict did ("blocked"...), from the policy's action. */
+/* Sent on every answer (Squid logs it as verdict= and req_verdict=), plain copies:
+ *   X-Inspect-Verdict: OUTCOME; rule=RULE; ref=REF[; monitor=OUTCOME:RULE[,...]]; phase=reqmod|respmod
+ * monitor= lists the monitor-mode rules that matched (what they would have done). */
 static void add_xheader(struct txn *t, const char *action)
 {
-    char line[256], rule[96];
+    const struct si_sec_verdict *v = &t->verdict;
+    char line[768], rule[96];
     size_t used = 0;
 
     append(line, sizeof(line), &used, "X-Inspect-Verdict: ");
     append(line, sizeof(line), &used, action);
     append(line, sizeof(line), &used, "; rule=");
-    append(line, sizeof(line), &used,
-           si_log_sanitize(rule, sizeof(rule), t->verdict.rule_id ? t->verdict.rule_id : "-"));
+    append(line, sizeof(line), &used, si_log_sanitize(rule, sizeof(rule), v->rule_id ? v->rule_id : "-"));
     append(line, sizeof(line), &used, "; ref=");
     append(line, sizeof(line), &used, t->ref);
+    for (size_t i = 0; i < v->nmonitor; i++) {
+        append(line, sizeof(line), &used, i ? "," : "; monitor=");
+        append(line, sizeof(line), &used, si_sec_action_past(v->monitor[i].action));
+        append(line, sizeof(line), &used, ":");
+        append(line, sizeof(line), &used, si_log_sanitize(rule, sizeof(rule), v->monitor[i].rule_id));
+    }
+    append(line, sizeof(line), &used,
+           t->phase == SI_PHASE_RESPONSE ? "; phase=respmod" : "; phase=reqmod");
     ci_icap_add_xheader(t->req, line);
 }
 

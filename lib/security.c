@@ -8,7 +8,7 @@
 #include "log.h"
 #include "policy_internal.h"
 
-enum { NO = 0, YES = 1, NEED = -1 };
+enum { NO = 0, YES = 1, NEED = -1, UNKNOWN_RESPONSE = -2 };
 
 struct eval {
     const struct si_policy *p;
@@ -240,7 +240,15 @@ static int request_match(struct eval *e, const struct sec_rule *r, char *reason,
     return headers_match(e, &r->req, false, reason, rs);
 }
 
-/* YES, NO, or NEED (body bytes needed to decide). Header conditions are checked first. */
+/* Whether a response rule tests the response itself (status, type, headers, size, body). */
+static bool has_response_conds(const struct sec_rule *r)
+{
+    return r->nstatus || r->nctypes || r->resp.nheaders || r->filetypes || r->resp.body.set ||
+           r->resp.size.set;
+}
+
+/* YES, NO, NEED (body bytes needed to decide), or UNKNOWN_RESPONSE (facts->response_unknown
+ * and the rule tests the response). Header conditions are checked first. */
 static int rule_match(struct eval *e, const struct sec_rule *r, enum si_sec_phase phase,
                       char *reason, size_t rs)
 {
@@ -249,6 +257,8 @@ static int rule_match(struct eval *e, const struct sec_rule *r, enum si_sec_phas
     reason[0] = '\0';
     if (request_match(e, r, reason, rs) == NO)
         return NO;
+    if (phase == SI_PHASE_RESPONSE && e->f->response_unknown && has_response_conds(r))
+        return UNKNOWN_RESPONSE;
     if (phase == SI_PHASE_RESPONSE && response_match(e, r, reason, rs) == NO)
         return NO;
     if (phase == SI_PHASE_REQUEST) {
@@ -305,7 +315,9 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
         if (r->phase != phase)
             continue;
         int m = rule_match(&e, r, phase, reason, sizeof(reason));
-        if (m == NEED) {
+        if (m == UNKNOWN_RESPONSE)
+            out->rule_id = r->id;
+        if (m == NEED || m == UNKNOWN_RESPONSE) {
             free(e.lower);
             return SI_SEC_NEED_BODY;
         }

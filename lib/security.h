@@ -15,6 +15,9 @@
  * (body-match, file-type, or body-size without Content-Length), and SI_SEC_DECIDED otherwise,
  * so the caller can answer 204 without buffering. With a body prefix (complete == false) the
  * file-type condition can be decided; body-match needs the complete (decoded) body.
+ * With facts->response_unknown, a response rule that has <response> conditions and whose
+ * request conditions match is undecided too (SI_SEC_NEED_BODY); out->rule_id then names the
+ * first undecided rule (NULL for a rule undecided for want of the body).
  *
  * Ownership: the verdict points into the policy (rule ids, locations, modifications): keep a
  * policy reference while using it. Thread-safety: reentrant; the policy is read-only.
@@ -50,6 +53,8 @@ struct si_sec_facts {
     int status;                  /* response status, 0 in the request phase */
     const char *content_type;    /* response Content-Type (parameters ignored) */
     long long resp_body_size;    /* Content-Length of the response, -1 unknown */
+    bool response_unknown;       /* no response at hand (inspect-ctl replay of an access log):
+                                  * a response rule with <response> conditions is undecided */
 };
 
 struct si_sec_body {

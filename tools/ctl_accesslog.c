@@ -56,6 +56,7 @@ static void set_kv(struct ctl_logrec *r, char *tok)
         {"err", offsetof(struct ctl_logrec, err)},
         {"cert_errors", offsetof(struct ctl_logrec, cert_errors)},
         {"verdict", offsetof(struct ctl_logrec, verdict)},
+        {"req_verdict", offsetof(struct ctl_logrec, req_verdict)},
         {"fail", offsetof(struct ctl_logrec, fail)},
         {"groups", offsetof(struct ctl_logrec, groups)},
     };
@@ -69,6 +70,34 @@ static void set_kv(struct ctl_logrec *r, char *tok)
             return;
         }
     }
+}
+
+/* The phase= word of a verdict header ("...; ref=...; phase=reqmod"), or NULL. */
+static const char *verdict_phase(const char *v)
+{
+    const char *p = v ? strstr(v, "phase=") : NULL;
+
+    if (!p || (p != v && p[-1] != ' '))
+        return NULL;
+    p += 6;
+    if (!strncmp(p, "reqmod", 6) && (!p[6] || p[6] == ';'))
+        return "reqmod";
+    if (!strncmp(p, "respmod", 7) && (!p[7] || p[7] == ';'))
+        return "respmod";
+    return NULL;
+}
+
+static void split_phases(struct ctl_logrec *r)
+{
+    const char *ph = verdict_phase(r->verdict);
+
+    if (r->req_verdict && verdict_phase(r->req_verdict))
+        r->reqmod = r->req_verdict;
+    if (ph && !strcmp(ph, "respmod"))
+        r->respmod = r->verdict;
+    else if (ph && !r->reqmod)
+        r->reqmod = r->verdict;
+    r->verdict_unphased = r->verdict && !ph;
 }
 
 static void split_tls(struct ctl_logrec *r)
@@ -118,6 +147,7 @@ bool ctl_log_parse(const char *line, struct ctl_logrec *r)
     if (r->err && !strcmp(r->err, "-/-"))
         r->err = NULL;
     split_tls(r);
+    split_phases(r);
     return true;
 }
 

@@ -6,9 +6,15 @@
  *
  * Keys used by inspect-ctl: bump (%ssl::bump_mode), sni, cport (client port), tls
  * (%note{clt_conn_tag} = ACTION:RULE:CODE from inspect-bump), err (%err_code/%err_detail),
- * cert_errors, verdict (the ICAP service's verdict header), fail (%note{si_fail}), groups (the
- * user's groups, comma-separated: %note{si_group_} by default). Values may
+ * cert_errors, verdict (the last ICAP answer: srv_inspect's X-Inspect-Verdict header),
+ * req_verdict (the REQMOD answer when a RESPMOD answer followed), fail (%note{si_fail}), groups
+ * (the user's groups, comma-separated: %note{si_group_} by default). Values may
  * be "quoted"; "-" means empty. Unknown keys are ignored, so older or extended formats parse.
+ *
+ * The verdicts of the two ICAP phases (reqmod, respmod) come from verdict and req_verdict by the
+ * "phase=reqmod|respmod" word srv_inspect writes into each. A line from before that word (no
+ * req_verdict= field, verdict without phase=) sets verdict_unphased: its verdict is the last
+ * ICAP answer, of either phase.
  *
  * Squid's default native `squid` logformat shares the first 8 fields and goes on with
  * HIERARCHY/PEER and the content type (no key=value fields):
@@ -33,8 +39,10 @@ struct ctl_logrec {
     const char *client, *code, *method, *url, *user; /* user NULL for "-" */
     int status;
     long long bytes;
-    const char *bump, *sni, *cport, *tls, *err, *cert_errors, *verdict, *fail,
+    const char *bump, *sni, *cport, *tls, *err, *cert_errors, *verdict, *req_verdict, *fail,
         *groups; /* NULL = absent/"-" */
+    const char *reqmod, *respmod; /* the verdict of each ICAP phase, NULL = none logged */
+    bool verdict_unphased;        /* verdict set, but no phase= in it (an older log) */
     char tls_action[32], tls_rule[128], tls_code[32]; /* split from tls, "" when absent */
     bool native;          /* a line of Squid's native `squid` logformat (no key=value fields) */
     char buf[CTL_LOG_LINE_MAX];

@@ -5,8 +5,11 @@
  * taken; the duplicate TCP_TUNNEL line of a splice is skipped) goes through the https-inspection
  * rules; each decrypted or plain-HTTP request through the request phase of the security policy
  * (headers only: the access log has no bodies or headers, so body and header conditions cannot
- * match and rules needing the body are counted as undecided). The decisions are compared with
- * the baseline policy, or, without one, with what the log recorded (tls= and verdict=).
+ * match and rules needing the body are counted as undecided), and, when the log shows a RESPMOD
+ * answer for it, through the response phase (the log has no response: a response rule testing
+ * it is undecided, never a change). Each phase's decision is compared with the baseline policy,
+ * or, without one, with what the log recorded for that phase (tls=, req_verdict= and verdict=
+ * with their phase= word); monitor-mode hits decide nothing and are not compared.
  * A verify-name bypass depends on the server's certificate: it is predicted from the probe
  * outcome the log line carries (tls=ACTION:RULE:CODE), else keyed bypass-if-name-verified:RULE.
  */
@@ -23,6 +26,7 @@
 #include "security.h"
 
 #define KEY_MAX 200
+#define UNDECIDED_RESPONSE "undecided-without-response"
 
 struct tally {
     char key[KEY_MAX];
@@ -43,9 +47,9 @@ enum vn_outcome { VN_NONE, VN_VERIFIED, VN_FAILED, VN_UNPROBED, VN_COUNT };
 struct replay {
     struct si_policy *pol, *base;
     unsigned max_examples;
-    unsigned long lines, parsed, native, conns, native_conns, reqs;
+    unsigned long lines, parsed, native, conns, native_conns, reqs, resps, unphased;
     unsigned long vn[VN_COUNT]; /* connections decided by a verify-name rule of POLICY */
-    struct tallies tls, tls_changes, sec, sec_changes;
+    struct tallies tls, tls_changes, sec, sec_changes, resp, resp_changes;
 };
 
 static struct tally *tally_get(struct tallies *ts, const char *key)
@@ -166,30 +170,35 @@ static void logged_tls_key(const struct ctl_logrec *r, char *key, size_t keysize
                  !strcmp(r->bump, "terminate") ? "terminate" : "inspect");
 }
 
-static void sec_key(const struct si_policy *p, const struct ctl_logrec *r, const struct ctl_target *t,
-                    char *key, size_t keysize)
+/* The decision of POLICY's phase for the request of r: "ACTION:RULE", or undecided-without-body,
+ * or (response phase) undecided-without-response:RULE for a rule testing the response. */
+static void sec_key(const struct si_policy *p, enum si_sec_phase phase, const struct ctl_logrec *r,
+                    const struct ctl_target *t, char *key, size_t keysize)
 {
     struct si_sec_facts f = {.client_ip = r->client, .user = r->user, .groups = r->groups,
                              .method = r->method,
                              .host = t->host, .path = t->path, .query = t->query,
-                             .req_body_size = -1, .resp_body_size = -1};
+                             .req_body_size = -1, .resp_body_size = -1,
+                             .response_unknown = phase == SI_PHASE_RESPONSE};
     struct si_sec_verdict v;
     static const struct si_sec_body empty = {.data = (const unsigned char *)"", .complete = true};
     bool bodyless = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD") ||
                     !strcmp(r->method, "OPTIONS") || !strcmp(r->method, "DELETE");
 
     f.req_body_size = bodyless ? 0 : -1;
-    if (si_security_evaluate(p, SI_PHASE_REQUEST, &f, bodyless ? &empty : NULL, &v) ==
-        SI_SEC_NEED_BODY)
-        snprintf(key, keysize, "undecided-without-body");
-    else
+    if (si_security_evaluate(p, phase, &f, bodyless ? &empty : NULL, &v) == SI_SEC_NEED_BODY) {
+        if (v.rule_id)
+            snprintf(key, keysize, "%s:%s", UNDECIDED_RESPONSE, v.rule_id);
+        else
+            snprintf(key, keysize, "undecided-without-body");
+    } else
         snprintf(key, keysize, "%s:%s", si_sec_action_name(v.action), v.rule_id);
 }
 
-/* verdict="block; rule=no-exe; ref=..." as written by srv_inspect -> "block:no-exe". */
-static void logged_sec_key(const struct ctl_logrec *r, char *key, size_t keysize)
+/* "blocked; rule=no-exe; ref=...; phase=respmod" as written by srv_inspect -> "block:no-exe". */
+static void logged_sec_key(const char *v, char *key, size_t keysize)
 {
-    const char *v = r->verdict, *rule;
+    const char *rule;
     size_t alen;
 
     if (!v) {
@@ -257,20 +266,47 @@ static void replay_conn(struct replay *rp, const struct ctl_logrec *r, const str
         compare(rp, &rp->tls_changes, oldk, newk, r, r->sni ? r->sni : t->host);
 }
 
+static bool is_undecided(const char *key)
+{
+    return !strncmp(key, "undecided-", 10);
+}
+
+/* The response phase of a request whose RESPMOD answer the log shows (a request blocked in
+ * REQMOD, or served from the cache, had none). */
+static void replay_response(struct replay *rp, const struct ctl_logrec *r,
+                            const struct ctl_target *t)
+{
+    char newk[KEY_MAX], oldk[KEY_MAX];
+
+    rp->resps++;
+    sec_key(rp->pol, SI_PHASE_RESPONSE, r, t, newk, sizeof(newk));
+    if (rp->base)
+        sec_key(rp->base, SI_PHASE_RESPONSE, r, t, oldk, sizeof(oldk));
+    else
+        logged_sec_key(r->respmod, oldk, sizeof(oldk));
+    tally_add(&rp->resp, newk, NULL, 0);
+    if (!is_undecided(newk) && !is_undecided(oldk))
+        compare(rp, &rp->resp_changes, oldk, newk, r, r->url);
+}
+
 static void replay_request(struct replay *rp, const struct ctl_logrec *r,
                            const struct ctl_target *t)
 {
     char newk[KEY_MAX], oldk[KEY_MAX];
+    bool logged = r->reqmod != NULL;
 
     rp->reqs++;
-    sec_key(rp->pol, r, t, newk, sizeof(newk));
+    rp->unphased += r->verdict_unphased;
+    sec_key(rp->pol, SI_PHASE_REQUEST, r, t, newk, sizeof(newk));
     if (rp->base)
-        sec_key(rp->base, r, t, oldk, sizeof(oldk));
-    else
-        logged_sec_key(r, oldk, sizeof(oldk));
+        sec_key(rp->base, SI_PHASE_REQUEST, r, t, oldk, sizeof(oldk));
+    else if (logged)
+        logged_sec_key(r->reqmod, oldk, sizeof(oldk));
     tally_add(&rp->sec, newk, NULL, 0);
-    if (rp->base || strcmp(oldk, "not-logged") != 0)
+    if (rp->base || logged)
         compare(rp, &rp->sec_changes, oldk, newk, r, r->url);
+    if (r->respmod)
+        replay_response(rp, r, t);
 }
 
 static void replay_line(struct replay *rp, const char *line)
@@ -329,13 +365,17 @@ static void report(struct replay *rp, const char *polpath, const char *basepath)
     printf("# replay: %lu lines, %lu in the inspect format", rp->lines, rp->parsed);
     if (rp->native)
         printf(", %lu in Squid's native format", rp->native);
-    printf(": %lu TLS connections, %lu requests\n", rp->conns, rp->reqs);
+    printf(": %lu TLS connections, %lu requests, %lu with a logged response phase\n", rp->conns,
+           rp->reqs, rp->resps);
     printf("# policy %s (digest %s); compared with %s%s%s\n", polpath, si_policy_digest(rp->pol),
-           rp->base ? "baseline " : "what the log recorded (tls=, verdict=)",
+           rp->base ? "baseline " : "what the log recorded (tls=, req_verdict=, verdict=)",
            rp->base ? basepath : "", rp->base ? "" : "");
     if (rp->native_conns && !rp->base)
         printf("# %lu connections from native-format lines have no recorded decision (unknown): "
                "compare with --baseline to see changes\n", rp->native_conns);
+    if (rp->unphased)
+        printf("# %lu requests carry a verdict without phase= (a log from before req_verdict=): "
+               "their ICAP verdicts were not compared\n", rp->unphased);
     print_verify_name_summary(rp);
     tallies_print(&rp->tls, "https-inspection decisions (per connection):", "(no TLS connection)");
     tallies_print(&rp->tls_changes, "https-inspection changes (before -> after):",
@@ -344,8 +384,12 @@ static void report(struct replay *rp, const char *polpath, const char *basepath)
                   "none known: native-format lines record no decision to compare with");
     tallies_print(&rp->sec, "security-policy, request phase (from the log: no headers, no body):",
                   "(no request)");
-    tallies_print(&rp->sec_changes, "security-policy changes (before -> after):",
+    tallies_print(&rp->sec_changes, "security-policy changes, request phase (before -> after):",
                   rp->base ? "none" : "none (or no verdicts in the log to compare with)");
+    tallies_print(&rp->resp, "security-policy, response phase (from the log: no response, so "
+                  "rules testing it are undecided):", "(no response phase in the log)");
+    tallies_print(&rp->resp_changes, "security-policy changes, response phase (before -> after):",
+                  "none (undecided ones are not counted)");
 }
 
 static const char replay_usage[] =
@@ -392,6 +436,8 @@ int ctl_replay_main(int argc, char **argv)
     tallies_free(&rp.tls_changes);
     tallies_free(&rp.sec);
     tallies_free(&rp.sec_changes);
+    tallies_free(&rp.resp);
+    tallies_free(&rp.resp_changes);
     si_policy_unref(rp.pol);
     si_policy_unref(rp.base);
     return rc;

@@ -23,7 +23,8 @@ EXTRA_DIST += tests/e2e/t_install_deps.sh
 include $(top_srcdir)/bump_helper/local.mk
 
 # End-to-end tests of the inspection decisions (they run on the lab of tests/e2e/lib).
-INSPECT_E2E = tests/e2e/t_inspect_policy.sh tests/e2e/t_inspect_failmodes.sh
+INSPECT_E2E = tests/e2e/t_inspect_policy.sh tests/e2e/t_inspect_failmodes.sh \
+	tests/e2e/t_inspect_replay.sh
 TESTS += $(INSPECT_E2E)
 EXTRA_DIST += $(INSPECT_E2E)
 

@@ -20,6 +20,8 @@ E2E_TESTS += tests/e2e/t_inspect_groups.sh
 E2E_TESTS += tests/e2e/t_inspect_categories.sh
 # srv_inspect paths beyond t_icap_inspect.sh: encoded bodies, inspection-limit block, command reload.
 E2E_TESTS += tests/e2e/t_icap_policy_paths.sh
+# decrypted responses and Squid's cache (the fragment's CACHE_BUMPED).
+E2E_TESTS += tests/e2e/t_inspect_cache.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh

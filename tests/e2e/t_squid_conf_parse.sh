@@ -74,6 +74,12 @@ lab_assert_match "UNSUPPORTED_PROTOCOL=tunnel tunnels them for allowed CONNECTs 
 lab_assert_match "Squid's tunnel requests never go to REQMOD" \
     '^adaptation_access inspect_req deny inspect_tunnel_request$' "$(cat "$LAB_SQUID_FRAGMENT")"
 
+check_parse "HTTPS responses cacheable" CERTGEN_PROGRAM=$certgen CACHE_BUMPED=on
+lab_assert_no_log "CACHE_BUMPED=on: no cache deny line" "$LAB_SQUID_FRAGMENT" '^cache '
+lab_assert_match "CACHE_BUMPED=on: hits are marked for the log" \
+    '^note si_fail failed-open:cache-hit inspect_tls_fetched inspect_copy_cache_code inspect_cache_hit$' \
+    "$(cat "$LAB_SQUID_FRAGMENT")"
+
 # --- the admin's render: installed defaults, only the keys an operator passes ---
 # No cafile for origins (system store), a daemon access log, Squid's own error pages, ICAP
 # optional. The lab's squid.conf includes this fragment instead of the lab's own.
@@ -136,13 +142,16 @@ done
 logfmt=$(grep '^logformat inspect ' "$LAB_SQUID_FRAGMENT")
 for f in 'bump=%ssl::bump_mode' 'tls=%note\{clt_conn_tag\}' 'sni="%ssl::>sni"' \
          'cert_errors="%ssl::<cert_errors"' 'verdict="%adapt::<last_h\{X-Inspect-Verdict\}"' \
-         'fail=%note\{si_fail\}'; do
+         'req_verdict="%note\{X-Inspect-Req-Verdict\}"' 'fail=%note\{si_fail\}'; do
     lab_assert_match "admin defaults: logformat inspect has ${f%%=*}=" " $f( |\$)" "$logfmt"
 done
 has "waived certificate errors are copied into a note at log time" \
     '^acl inspect_copy_cert_errors annotate_transaction si_cert_errors_="%ssl::<cert_errors"$'
 has "... and marked failed-open:cert-error-waived when there are any" \
     '^note si_fail failed-open:cert-error-waived inspect_copy_cert_errors !inspect_no_cert_errors$'
+has "HTTPS responses are not cached (CACHE_BUMPED=off)" '^cache deny inspect_tls_fetched$'
+has "the REQMOD verdict goes along with RESPMOD, for the log" \
+    '^adaptation_meta X-Inspect-Req-Verdict "%'"'"'adapt::<last_h\{X-Inspect-Verdict\}" inspect_resp_phase$'
 has "the daemon access log in the inspect format" "^access_log $admin_log inspect\$"
 lab_assert_no_log "admin defaults: Squid's own error pages (no error_directory)" "$LAB_SQUID_FRAGMENT" \
     '^(error_directory|deny_info [0-9]*:?ERR_INSPECT_)'
@@ -151,6 +160,11 @@ if lab__render NO_SUCH_KEY=1 >/dev/null 2>&1; then
     lab_fail "render-squid-conf accepted an unknown key"
 else
     lab_pass "render-squid-conf refuses an unknown key"
+fi
+if lab__render CACHE_BUMPED=yes >/dev/null 2>&1; then
+    lab_fail "render-squid-conf accepted CACHE_BUMPED=yes"
+else
+    lab_pass "render-squid-conf refuses a CACHE_BUMPED other than off or on"
 fi
 if lab__render BYPASS_LIST=/x TERMINATE_LIST=/y >/dev/null 2>&1; then
     lab_fail "render-squid-conf still accepts the retired BYPASS_LIST/TERMINATE_LIST keys"

@@ -291,6 +291,36 @@ Test(ca, bad_options_are_refused)
 
 /* ---------------- access-log parser and targets ---------------- */
 
+/* verdict= is the last ICAP answer, req_verdict= the REQMOD one when RESPMOD followed; the
+ * phase= word srv_inspect writes says which phase each is. A line without it is an older log. */
+Test(accesslog, splits_the_verdicts_of_both_icap_phases)
+{
+    static const char both[] =
+        "1795262251.061 47 127.0.0.1 TCP_MISS/200 487 GET https://good.test/echo - bump=bump "
+        "verdict=\"allowed; rule=default; ref=si-1-2; phase=respmod\" "
+        "req_verdict=\"modified; rule=tag; ref=si-1-1; monitor=blocked:watch; phase=reqmod\" fail=-\n";
+    static const char reqonly[] =
+        "1795262251.061 47 127.0.0.1 TCP_MEM_HIT/200 487 GET https://good.test/c - bump=bump "
+        "verdict=\"allowed; rule=default; ref=si-1-3; phase=reqmod\" req_verdict=\"-\" fail=-\n";
+    static const char old[] =
+        "1795262251.061 47 127.0.0.1 TCP_MISS/200 487 GET https://good.test/ - bump=bump "
+        "verdict=\"allowed; rule=default; ref=si-1-4\" fail=-\n";
+    struct ctl_logrec *r = malloc(sizeof(*r));
+
+    cr_assert(ctl_log_parse(both, r));
+    cr_assert_str_eq(r->reqmod, "modified; rule=tag; ref=si-1-1; monitor=blocked:watch; phase=reqmod");
+    cr_assert_str_eq(r->respmod, "allowed; rule=default; ref=si-1-2; phase=respmod");
+    cr_assert_not(r->verdict_unphased);
+    cr_assert(ctl_log_parse(reqonly, r));
+    cr_assert_str_eq(r->reqmod, "allowed; rule=default; ref=si-1-3; phase=reqmod");
+    cr_assert_null(r->respmod, "a cache hit has no RESPMOD answer");
+    cr_assert(ctl_log_parse(old, r));
+    cr_assert_null(r->reqmod);
+    cr_assert_null(r->respmod);
+    cr_assert(r->verdict_unphased, "a verdict from before phase=");
+    free(r);
+}
+
 Test(accesslog, parses_a_real_squid_line)
 {
     static const char line[] =
@@ -654,7 +684,7 @@ Test(policy_cmds, replay_reads_squids_native_format)
 
     cr_assert_eq(run_captured(ctl_replay_main, 3, a, &out), 0);
     cr_assert(strstr(out, "9 lines, 0 in the inspect format, 9 in Squid's native format: "
-                          "4 TLS connections, 3 requests\n"), "TCP_DENIED is no decision: %s", out);
+                          "4 TLS connections, 3 requests, 0 with a logged response phase\n"), "TCP_DENIED is no decision: %s", out);
     cr_assert(strstr(out, "1  bypass:vip-users\n"), "the logged user counts: %s", out);
     cr_assert(strstr(out, "1  terminate:kill\n"), "%s", out);
     cr_assert(strstr(out, "1  bypass-if-name-verified:pinned-app\n"), "never probed: %s", out);

@@ -444,3 +444,34 @@ Test(security, response_header_mods_and_headers_only_decision)
     cr_assert_eq(EVAL(p, SI_PHASE_RESPONSE, &f, NULL, &v), SI_SEC_NEED_BODY);
     si_policy_unref(p);
 }
+
+/* response_unknown (inspect-ctl replay: no response at hand): a response rule testing the
+ * response is undecided and named; one testing only the request still decides. */
+Test(security, response_unknown_leaves_response_conditions_undecided)
+{
+    struct si_policy *p = load(
+        "<security-policy>"
+        "<rule id=\"frame\" action=\"modify\"><host>hdr.test</host>"
+        "<set-header on=\"response\" name=\"X-Frame-Options\" value=\"DENY\"/></rule>"
+        "<rule id=\"no-html\" action=\"block\"><host>html.test</host>"
+        "<response><content-type>text/html</content-type></response></rule>"
+        "</security-policy>");
+    struct si_sec_facts f = facts("GET", "hdr.test", "/", NULL);
+    struct si_sec_verdict v;
+
+    f.response_unknown = true;
+    cr_assert_eq(EVAL(p, SI_PHASE_RESPONSE, &f, NULL, &v), SI_SEC_DECIDED);
+    cr_assert_str_eq(v.rule_id, "frame", "request conditions only: decided");
+    f.host = "html.test";
+    cr_assert_eq(EVAL(p, SI_PHASE_RESPONSE, &f, NULL, &v), SI_SEC_NEED_BODY);
+    cr_assert_str_eq(v.rule_id, "no-html", "the undecided rule is named");
+    f.host = "other.test";
+    cr_assert_eq(EVAL(p, SI_PHASE_RESPONSE, &f, NULL, &v), SI_SEC_DECIDED);
+    cr_assert_str_eq(v.rule_id, "default", "no rule's request conditions match: default");
+    f.host = "html.test";
+    f.response_unknown = false;
+    f.content_type = "text/html";
+    cr_assert_eq(EVAL(p, SI_PHASE_RESPONSE, &f, NULL, &v), SI_SEC_DECIDED);
+    cr_assert_str_eq(v.rule_id, "no-html", "with the response known it decides as before");
+    si_policy_unref(p);
+}

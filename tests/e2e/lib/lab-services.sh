@@ -150,7 +150,7 @@ pinger_enable off
 hosts_file $d/hosts
 dns_nameservers 127.0.0.1
 shutdown_lifetime 1 second
-cache deny all
+$(if [ -n "${LAB_SQUID_CACHE:-}" ]; then echo 'cache_mem 16 MB'; else echo 'cache deny all'; fi)
 http_port 127.0.0.1:$LAB_SQUID_PORT ssl-bump tls-cert=$LAB_INSPECT_CA tls-key=$LAB_INSPECT_KEY generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 acl SSL_ports port $LAB_ORIGIN_PORT
 acl Safe_ports port $LAB_ORIGIN_PORT $LAB_ORIGIN_PLAIN_PORT $LAB_CRL_PORT $LAB_OCSP_PORT

@@ -7,12 +7,13 @@ Serves every name of DIR/origin.map by SNI on one TLS port (leaf + chain from
 DIR/leaf/NAME.chain.pem; no SNI -> the "-" entry), and the same endpoints over plain HTTP
 on --plain-port when given. One log line per request on stderr:
     origin: sni=NAME cert=LEAF client=IP "REQUEST LINE" STATUS LENGTH
-Endpoints (every response carries Cache-Control: no-store and X-Origin-Cert: LEAF):
+Endpoints (every response carries X-Origin-Cert: LEAF and, except /cacheable, Cache-Control: no-store):
     /  /page.html       small HTML page
     /echo               text/plain: the request line and headers exactly as received
     /bytes?n=N[&seed=S] N deterministic binary bytes; header X-Body-SHA256
     /bytes-sha256?n=N[&seed=S]   the sha256 hex of what /bytes would send
     /post  (POST/PUT)   reads the body, answers "sha256=HEX length=N"
+    /cacheable[/ANY]    the small HTML page with Cache-Control: public, max-age=600
     /exe                a small Windows PE file (MZ header) served as text/plain
     /gzip.html          gzip-encoded HTML (Content-Encoding: gzip)
     /status/NNN         an empty response with that status
@@ -105,11 +106,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         sys.stderr.write('origin: ' + (fmt % args) + '\n')
 
-    def reply(self, code, body=b'', ctype='text/plain', extra=()):
+    def reply(self, code, body=b'', ctype='text/plain', extra=(), cache='no-store'):
         self.send_response(code)
         self.send_header('Content-Type', ctype)
         self.send_header('Content-Length', str(len(body)))
-        self.send_header('Cache-Control', 'no-store')
+        self.send_header('Cache-Control', cache)
         self.send_header('X-Origin-Cert', self.leaf)
         for k, v in extra:
             self.send_header(k, v)
@@ -177,6 +178,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(chunk)
         elif path == '/bytes-sha256':
             self.reply(200, (pattern_sha256(n, seed) + '\n').encode())
+        elif path == '/cacheable' or path.startswith('/cacheable/'):
+            self.reply(200, PAGE, 'text/html; charset=utf-8', cache='public, max-age=600')
         elif path == '/exe':
             self.reply(200, PE, 'text/plain')
         elif path == '/gzip.html':
