@@ -6,7 +6,9 @@
  *
  * Keys used by inspect-ctl: bump (%ssl::bump_mode), sni, cport (client port), tls
  * (%note{clt_conn_tag} = ACTION:RULE:CODE from inspect-bump), err (%err_code/%err_detail),
- * cert_errors, verdict (the ICAP service's verdict header), fail (%note{si_fail}), groups (the
+ * cert_errors, rev (%note{si_rev}: the origin certificate's revocation state: good, revoked,
+ * undetermined:REASON, undetermined-refused, off), verdict (the ICAP service's verdict header),
+ * fail (%note{si_fail}), groups (the
  * user's groups, comma-separated: %note{si_group_} by default). Values may
  * be "quoted"; "-" means empty. Unknown keys are ignored, so older or extended formats parse.
  *
@@ -33,7 +35,7 @@ struct ctl_logrec {
     const char *client, *code, *method, *url, *user; /* user NULL for "-" */
     int status;
     long long bytes;
-    const char *bump, *sni, *cport, *tls, *err, *cert_errors, *verdict, *fail,
+    const char *bump, *sni, *cport, *tls, *err, *cert_errors, *rev, *verdict, *fail,
         *groups; /* NULL = absent/"-" */
     char tls_action[32], tls_rule[128], tls_code[32]; /* split from tls, "" when absent */
     bool native;          /* a line of Squid's native `squid` logformat (no key=value fields) */
