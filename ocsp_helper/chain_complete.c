@@ -208,6 +208,8 @@ static int from_url(struct chain_completer *cc, struct rev_cache *cache, const c
             download(cc, cache, url, timeout_ms, max_bytes, why, whysize);
             rev_cache_flight_end(cache, fkey);
         }
+        else
+            snprintf(why, whysize, "caIssuers %.100s: a concurrent fetch of it gave nothing", url);
         if (!si_ttlmap_get(cc->downloads, url, strlen(url), time(NULL), &d))
             return 0;
     }
