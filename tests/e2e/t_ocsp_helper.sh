@@ -122,6 +122,16 @@ lab_assert_eq "hard: with --intermediates the same leaf is completed and passes 
     "1 OK 0 " "$(cat "$LAB_DIR/alone-int.out")"
 lab_assert_log "... completed from the intermediates file" "$LAB_LOGS/alone-int.log" \
     'chain completed: issuer from the intermediates file'
+# aiapem.test's caIssuers URL serves the intermediate as PEM (int.der, the DER form, is what the
+# Squid tests use)
+b=$(printf 'host=aiapem.test\nproto_version=TLSv1.3\ncipher=TLS_AES_128_GCM_SHA256\ncert_0=%s' \
+    "$(cat "$P/leaf/aiapem.crt")")
+printf '1 cert_validate %d %s\n' "${#b}" "$b" | "${H[@]}" --revocation=hard 2>"$LAB_LOGS/aiapem.log" |
+    tr '\001' '\n' > "$LAB_DIR/aiapem.out"
+lab_assert_eq "hard: a leaf alone whose caIssuers answers PEM is completed and passes (OCSP good)" \
+    "1 OK 0 " "$(cat "$LAB_DIR/aiapem.out")"
+lab_assert_log "... from that URL" "$LAB_LOGS/aiapem.log" \
+    "chain completed: issuer from caIssuers http://127\\.0\\.0\\.1:$LAB_CRL_PORT/int\\.pem"
 "${H[@]}" --intermediates=/nonexistent/int.pem </dev/null 2>"$LAB_LOGS/int-missing.log"
 lab_assert_eq "an unreadable intermediates file stops the helper at start-up" 1 "$?"
 lab_assert_log "... saying so" "$LAB_LOGS/int-missing.log" \
