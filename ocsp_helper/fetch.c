@@ -231,6 +231,15 @@ static void openssl_reason(char *err, size_t errsize, const char *what)
     ERR_clear_error();
 }
 
+/* The Host header's value: [v6] brackets, the port unless it is 80. */
+static void host_header(const char *host, const char *port, char *out, size_t size)
+{
+    bool v6 = strchr(host, ':') != NULL;
+
+    snprintf(out, size, "%s%s%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "",
+             strcmp(port, "80") ? ":" : "", strcmp(port, "80") ? port : "");
+}
+
 static OSSL_HTTP_REQ_CTX *make_request(BIO *bio, const char *host, const char *port,
                                        const char *path, const ASN1_ITEM *req_item,
                                        const ASN1_VALUE *req, const char *req_ctype,
@@ -238,12 +247,10 @@ static OSSL_HTTP_REQ_CTX *make_request(BIO *bio, const char *host, const char *p
 {
     OSSL_HTTP_REQ_CTX *r = OSSL_HTTP_REQ_CTX_new(bio, bio, 0);
     char hosthdr[300];
-    bool v6 = strchr(host, ':') != NULL;
 
     if (!r)
         return NULL;
-    snprintf(hosthdr, sizeof(hosthdr), "%s%s%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "",
-             strcmp(port, "80") ? ":" : "", strcmp(port, "80") ? port : "");
+    host_header(host, port, hosthdr, sizeof(hosthdr));
     if (!OSSL_HTTP_REQ_CTX_set_request_line(r, req != NULL, NULL, NULL, path) ||
         !OSSL_HTTP_REQ_CTX_add1_header(r, "Host", hosthdr) ||
         !OSSL_HTTP_REQ_CTX_set_expected(r, expect_ctype, 1, 0, 0) ||
@@ -345,34 +352,164 @@ int fetch_url_hostport(const char *url, char *hostport, size_t size)
     return 0;
 }
 
+/* Parses url, resolves its host and connects, all before deadline_ms; fills u and *fdp. */
+static enum fetch_status open_url(const char *url, int64_t deadline_ms, struct url_parts *u,
+                                  int *fdp, char *err, size_t errsize)
+{
+    struct addrinfo *res = NULL;
+    enum fetch_status st;
+
+    *fdp = -1;
+    if (parse_url(url, u) < 0) {
+        snprintf(err, errsize, "not a usable http:// URL");
+        return FETCH_BADURL;
+    }
+    st = resolve(u->host, u->port, deadline_ms, &res, err, errsize);
+    if (st == FETCH_OK)
+        st = connect_any(res, deadline_ms, fdp, err, errsize);
+    if (res)
+        freeaddrinfo(res);
+    if (st != FETCH_OK)
+        url_parts_free(u);
+    return st;
+}
+
+static void url_path(const struct url_parts *u, char *path, size_t size)
+{
+    snprintf(path, size, "%s%s%s", u->path, u->query && *u->query ? "?" : "",
+             u->query ? u->query : "");
+}
+
 enum fetch_status fetch_asn1(const char *url, const ASN1_ITEM *req_item, const ASN1_VALUE *req,
                              const char *req_ctype, const char *expect_ctype,
                              const ASN1_ITEM *rsp_item, size_t max_bytes, int64_t deadline_ms,
                              ASN1_VALUE **out, char *err, size_t errsize)
 {
     struct url_parts u;
-    struct addrinfo *res = NULL;
     enum fetch_status st;
     char path[2048];
-    int fd = -1;
+    int fd;
 
     *out = NULL;
-    if (parse_url(url, &u) < 0) {
-        snprintf(err, errsize, "not a usable http:// URL");
-        return FETCH_BADURL;
+    if ((st = open_url(url, deadline_ms, &u, &fd, err, errsize)) != FETCH_OK)
+        return st;
+    url_path(&u, path, sizeof(path));
+    st = exchange(fd, u.host, u.port, path, req_item, req, req_ctype, expect_ctype, rsp_item,
+                  max_bytes, deadline_ms, out, err, errsize);
+    close(fd);
+    url_parts_free(&u);
+    return st;
+}
+
+/* ---- a plain GET whose body is kept as bytes (AIA caIssuers: DER or PEM) ---- */
+
+static int send_all(int fd, const char *buf, size_t len, int64_t deadline_ms)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            return -1;
+        } else if (n < 0 && errno == EAGAIN && wait_fd(fd, POLLOUT, deadline_ms) <= 0) {
+            return -1;
+        }
     }
-    snprintf(path, sizeof(path), "%s%s%s", u.path, u.query && *u.query ? "?" : "",
-             u.query ? u.query : "");
-    st = resolve(u.host, u.port, deadline_ms, &res, err, errsize);
-    if (st == FETCH_OK)
-        st = connect_any(res, deadline_ms, &fd, err, errsize);
-    if (st == FETCH_OK)
-        st = exchange(fd, u.host, u.port, path, req_item, req, req_ctype, expect_ctype, rsp_item,
-                      max_bytes, deadline_ms, out, err, errsize);
-    if (fd >= 0)
-        close(fd);
-    if (res)
-        freeaddrinfo(res);
+    return 0;
+}
+
+/* Reads until the server closes (HTTP/1.0) into *buf; fails past cap bytes or the deadline. */
+static enum fetch_status recv_all(int fd, size_t cap, int64_t deadline_ms, char **buf,
+                                  size_t *len, char *err, size_t errsize)
+{
+    char *b = malloc(cap + 1);
+    size_t got = 0;
+
+    if (!b) {
+        snprintf(err, errsize, "out of memory");
+        return FETCH_NETWORK;
+    }
+    for (;;) {
+        ssize_t n = recv(fd, b + got, cap + 1 - got, 0);
+        int w;
+
+        if (n > 0 && (got += (size_t)n) > cap) {
+            snprintf(err, errsize, "response larger than %zu bytes", cap);
+            free(b);
+            return FETCH_PROTOCOL;
+        }
+        if (n == 0)
+            break;
+        if (n > 0 || errno == EINTR)
+            continue;
+        w = errno == EAGAIN ? wait_fd(fd, POLLIN, deadline_ms) : -1;
+        if (w <= 0) {
+            snprintf(err, errsize, "HTTP exchange %s", w == 0 ? "timed out" : strerror(errno));
+            free(b);
+            return w == 0 ? FETCH_TIMEOUT : FETCH_NETWORK;
+        }
+    }
+    b[got] = '\0';
+    *buf = b;
+    *len = got;
+    return FETCH_OK;
+}
+
+/* Checks the status line of an HTTP response and finds its body. */
+static enum fetch_status http_body(const char *resp, size_t len, size_t *body_off, char *err,
+                                   size_t errsize)
+{
+    const char *end = memmem(resp, len, "\r\n\r\n", 4);
+    int status = 0;
+
+    if (!end || sscanf(resp, "HTTP/1.%*1[01] %3d", &status) != 1) {
+        snprintf(err, errsize, "not an HTTP response");
+        return FETCH_PROTOCOL;
+    }
+    if (status != 200) {
+        snprintf(err, errsize, "HTTP status %d", status);
+        return FETCH_PROTOCOL;
+    }
+    *body_off = (size_t)(end + 4 - resp);
+    return FETCH_OK;
+}
+
+enum fetch_status fetch_bytes(const char *url, size_t max_bytes, int64_t deadline_ms,
+                              unsigned char **body, size_t *len, char *err, size_t errsize)
+{
+    struct url_parts u;
+    enum fetch_status st;
+    char req[2600], *resp = NULL;
+    size_t n = 0, off = 0;
+    int fd;
+
+    *body = NULL;
+    *len = 0;
+    if ((st = open_url(url, deadline_ms, &u, &fd, err, errsize)) != FETCH_OK)
+        return st;
+    {
+        char path[2048], host[300];
+
+        url_path(&u, path, sizeof(path));
+        host_header(u.host, u.port, host, sizeof(host));
+        snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\nAccept: */*\r\n\r\n", path, host);
+    }
+    if (send_all(fd, req, strlen(req), deadline_ms) < 0) {
+        snprintf(err, errsize, "HTTP exchange %s",
+                 remaining(deadline_ms) ? strerror(errno) : "timed out");
+        st = remaining(deadline_ms) ? FETCH_NETWORK : FETCH_TIMEOUT;
+    } else if ((st = recv_all(fd, max_bytes + 8192, deadline_ms, &resp, &n, err, errsize)) ==
+                   FETCH_OK &&
+               (st = http_body(resp, n, &off, err, errsize)) == FETCH_OK) {
+        memmove(resp, resp + off, n - off);
+        *body = (unsigned char *)resp;
+        *len = n - off;
+        resp = NULL;
+    }
+    free(resp);
+    close(fd);
     url_parts_free(&u);
     return st;
 }

@@ -9,7 +9,8 @@
  * - The connect and the exchange are non-blocking and polled against the same deadline
  *   (milliseconds, CLOCK_MONOTONIC). The response size is capped; a bigger answer fails.
  *
- * Ownership: on success *out holds a new ASN.1 value of type rsp_item, owned by the caller.
+ * Ownership: on success *out (fetch_asn1) holds a new ASN.1 value of type rsp_item, and *body
+ * (fetch_bytes) a malloc'd buffer; both are the caller's.
  * Thread-safety: reentrant; any number of threads may fetch at once.
  */
 #ifndef OCSP_FETCH_H
@@ -40,6 +41,14 @@ enum fetch_status fetch_asn1(const char *url, const ASN1_ITEM *req_item, const A
                              const char *req_ctype, const char *expect_ctype,
                              const ASN1_ITEM *rsp_item, size_t max_bytes, int64_t deadline_ms,
                              ASN1_VALUE **out, char *err, size_t errsize);
+
+/*
+ * A plain GET of url (HTTP/1.0, the server closes): on FETCH_OK *body holds the response body
+ * (malloc'd, NUL-terminated after len bytes, the caller frees it). Only status 200 is accepted;
+ * a response (headers not counted) above max_bytes fails, as does the deadline.
+ */
+enum fetch_status fetch_bytes(const char *url, size_t max_bytes, int64_t deadline_ms,
+                              unsigned char **body, size_t *len, char *err, size_t errsize);
 
 /* Splits an http URL into host and port ("host:port" into hostport); -1 when not http://. */
 int fetch_url_hostport(const char *url, char *hostport, size_t size);

@@ -8,6 +8,7 @@ OCSP_CORE = \
 	ocsp_helper/ocsp_verify.c ocsp_helper/ocsp_verify.h \
 	ocsp_helper/cache.c ocsp_helper/cache.h \
 	ocsp_helper/chain_cache.c ocsp_helper/chain_cache.h \
+	ocsp_helper/chain_complete.c ocsp_helper/chain_complete.h \
 	ocsp_helper/revocation.c ocsp_helper/revocation.h \
 	ocsp_helper/validate.c ocsp_helper/validate.h
 
@@ -37,8 +38,10 @@ bench_ocsp_drive_SOURCES = bench/ocsp_drive.c
 EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh
 
 # End-to-end tests through Squid on the lab (tests/e2e/lib).
-TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh
-EXTRA_DIST += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh tests/e2e/ocsp_lab.sh
+TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh \
+	tests/e2e/t_ocsp_chain.sh tests/e2e/t_origin_strict.sh
+EXTRA_DIST += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh \
+	tests/e2e/t_ocsp_chain.sh tests/e2e/t_origin_strict.sh tests/e2e/ocsp_lab.sh
 # One policy file at a non-default path for every component (the fragments' POLICY_FILE).
 TESTS += tests/e2e/t_policy_path.sh
 EXTRA_DIST += tests/e2e/t_policy_path.sh

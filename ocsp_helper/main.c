@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "chain_complete.h"
 #include "crtvd_request.h"
 #include "helper_io.h"
 #include "cli_policy.h"
@@ -172,6 +173,8 @@ static void usage(FILE *f)
             "  --check-intermediates   check intermediates too (default: leaf only)\n"
             "  --nonce                 send an OCSP nonce (default off)\n"
             "  --ca-file=FILE --ca-dir=DIR  trust anchors (default: OpenSSL's default paths)\n"
+            "  --intermediates=FILE    PEM intermediates for chains sent incomplete (before\n"
+            "                          AIA caIssuers, which is always tried)\n"
             "  --no-squid-anchor       do not trust the root at the end of an error-free chain\n"
             "                          from Squid (use with tls_outgoing_options DONT_VERIFY_PEER)\n"
             "  --threads=N             concurrent validations (default 32)\n"
@@ -182,7 +185,7 @@ static void usage(FILE *f)
 struct opts {
     struct ocsp_settings s;
     struct ocsp_cli_policy cli;
-    const char *policy, *state_dir, *ca_file, *ca_dir;
+    const char *policy, *state_dir, *ca_file, *ca_dir, *intermediates;
     bool no_policy, no_squid_anchor;
     long threads, cache_entries;
 };
@@ -219,6 +222,7 @@ static int apply_option(struct opts *o, int c, const char *arg)
     case 'f': o->ca_file = arg; return 0;
     case 'A': o->no_squid_anchor = true; return 0;
     case 'd': o->ca_dir = arg; return 0;
+    case 'I': o->intermediates = arg; return 0;
     case 'j': o->threads = strtol(arg, NULL, 10); return o->threads >= 1 && o->threads <= 1024 ? 0 : -1;
     case 'e': o->cache_entries = strtol(arg, NULL, 10); return o->cache_entries >= 1 ? 0 : -1;
     case 'D': si_log_set_level(SI_LOG_DEBUG); return 0;
@@ -239,6 +243,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"check-intermediates", no_argument, NULL, 'i'}, {"nonce", no_argument, NULL, 'n'},
         {"ca-file", required_argument, NULL, 'f'}, {"ca-dir", required_argument, NULL, 'd'},
         {"no-squid-anchor", no_argument, NULL, 'A'},
+        {"intermediates", required_argument, NULL, 'I'},
         {"threads", required_argument, NULL, 'j'}, {"cache-entries", required_argument, NULL, 'e'},
         {"debug", no_argument, NULL, 'D'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
@@ -327,7 +332,9 @@ static int run(struct opts *o)
     if (!tids || !(v.store = validator_store_new(o->ca_file, o->ca_dir, err, sizeof(err))) ||
         !(v.policy = policy_new(o, err, sizeof(err))) ||
         !(v.cache = rev_cache_new((size_t)o->cache_entries)) ||
-        !(v.chains = chain_cache_new((size_t)o->cache_entries, 300))) {
+        !(v.chains = chain_cache_new((size_t)o->cache_entries, 300)) ||
+        !(v.completer = chain_completer_new(o->intermediates, (size_t)o->cache_entries, err,
+                                            sizeof(err)))) {
         si_error("cannot start: %s", tids ? err : "out of memory");
         goto out;
     }
@@ -355,6 +362,7 @@ out:
     free(tids);
     rev_cache_free(v.cache);
     chain_cache_free(v.chains);
+    chain_completer_free(v.completer);
     si_policy_holder_free(v.policy);
     X509_STORE_free(v.store);
     return rc;

@@ -7,7 +7,9 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
+#include "chain_complete.h"
 #include "cli_policy.h"
 #include "fetch.h"
 #include "log.h"
@@ -16,7 +18,8 @@
 struct vctx {
     struct si_crtvd_request req;
     X509 *certs[SI_CRTVD_MAX_CERTS];
-    STACK_OF(X509) *untrusted; /* certs[1..] as sent */
+    STACK_OF(X509) *untrusted; /* certs[1..] as sent, then issuers found by chain_complete */
+    STACK_OF(X509) *found;     /* owned: the issuers chain_complete found */
     STACK_OF(X509) *chain;     /* verified: leaf first */
     X509_STORE *tmpstore;      /* owned: anchor from Squid's chain, or a chain cache hit's */
     bool chain_cached;         /* chain and store came from the chain cache */
@@ -26,6 +29,7 @@ struct vctx {
     char eff_source[128];     /* where they came from, for the log line */
     bool staple;
     const char *result; /* word for the log line */
+    bool rev_reported;  /* a revocation state error is in the reply (one at most) */
     enum rev_source source;
     char reason[480];
 };
@@ -59,6 +63,7 @@ static void vctx_free(struct vctx *x)
     for (size_t i = 0; i < SI_CRTVD_MAX_CERTS; i++)
         X509_free(x->certs[i]);
     sk_X509_free(x->untrusted);
+    sk_X509_pop_free(x->found, X509_free);
     sk_X509_pop_free(x->chain, X509_free);
     X509_STORE_free(x->tmpstore);
     si_crtvd_request_free(&x->req);
@@ -98,7 +103,9 @@ static int chain_cb(int ok, X509_STORE_CTX *ctx)
     return ok;
 }
 
-static int verify_with(struct vctx *x, X509_STORE *store, int *err)
+/* Builds and verifies the chain; on failure *orphan (when not NULL) gets a new reference to the
+ * certificate whose issuer was not found, if that was the error. */
+static int verify_with(struct vctx *x, X509_STORE *store, int *err, X509 **orphan)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     int ok = 0;
@@ -110,6 +117,10 @@ static int verify_with(struct vctx *x, X509_STORE *store, int *err)
         if (ok) {
             x->chain = X509_STORE_CTX_get1_chain(ctx);
             x->store = store;
+        } else if (orphan && (*err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                              *err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) &&
+                   (*orphan = X509_STORE_CTX_get_current_cert(ctx))) {
+            X509_up_ref(*orphan);
         }
     }
     X509_STORE_CTX_free(ctx);
@@ -151,22 +162,50 @@ static void chain_to_cache(struct validator *v, struct vctx *x, const unsigned c
     chain_cache_put(v->chains, key, &hit, time(NULL));
 }
 
+/* Squid may have completed the chain itself (AIA) and sent the leaf alone: find the missing
+ * issuers the same way (chain_complete.h), at most a few levels up, and verify again. */
+static int verify_completed(struct validator *v, struct vctx *x, X509 *orphan, int *e)
+{
+    char why[300] = "";
+    int rc = -1;
+
+    for (int level = 0; orphan && level < 3 && v->completer; level++) {
+        int n0 = x->found ? sk_X509_num(x->found) : 0;
+
+        if ((!x->found && !(x->found = sk_X509_new_null())) ||
+            chain_complete_issuers(v->completer, v->cache, orphan, x->vs.ocsp_timeout_ms,
+                                   v->settings->ocsp_max_bytes, x->found, why, sizeof(why)) <= 0)
+            break;
+        for (int i = n0; i < sk_X509_num(x->found); i++)
+            sk_X509_push(x->untrusted, sk_X509_value(x->found, i));
+        X509_free(orphan);
+        orphan = NULL;
+        if ((rc = verify_with(x, v->store, e, &orphan)) == 0)
+            si_info("chain completed: %s", why);
+    }
+    X509_free(orphan);
+    if (rc < 0 && why[0])
+        si_info("chain not completed: %s", why);
+    return rc;
+}
+
 /* Verifies the chain against our anchors; when Squid found no error, its own anchor will do. */
 static int verify_chain(struct validator *v, struct vctx *x)
 {
     X509 *top = x->certs[x->req.ncerts - 1];
+    X509 *orphan = NULL;
     int e = 0;
 
     if (x->chain_cached)
         return 0;
-    if (verify_with(x, v->store, &e) == 0)
+    if (verify_with(x, v->store, &e, &orphan) == 0 || verify_completed(v, x, orphan, &e) == 0)
         return 0;
     /* Squid verified this chain to that anchor against its own trust (e.g. a cafile= of
      * tls_outgoing_options). Not with flags=DONT_VERIFY_PEER: then run with --no-squid-anchor. */
     if (!v->no_squid_anchor && x->req.nerrors == 0 && x->req.ncerts > 1 &&
         X509_check_issued(top, top) == X509_V_OK &&
         (x->tmpstore = X509_STORE_new()) && X509_STORE_add_cert(x->tmpstore, top) &&
-        verify_with(x, x->tmpstore, &e) == 0)
+        verify_with(x, x->tmpstore, &e, NULL) == 0)
         return 0;
     snprintf(x->reason, sizeof(x->reason), "chain not verified here: %s",
              X509_verify_cert_error_string(e));
@@ -211,6 +250,27 @@ static const char *hard_error(const struct rev_result *r)
     }
 }
 
+/* The error that reports an undetermined status in soft mode (validate.h: REV_STATE_*). */
+static const char *soft_error(const struct rev_result *r)
+{
+    if (r->no_pointer)
+        return REV_STATE_NO_POINTER;
+    if (r->status != REV_FAILED)
+        return REV_STATE_BAD_ANSWER;
+    return strstr(r->why, "timed out") ? REV_STATE_TIMEOUT : REV_STATE_NO_ANSWER;
+}
+
+/* Reports a revocation state that lets the connection through (soft mode, off): one per reply,
+ * the first found. */
+static void report_state(struct vctx *x, struct si_crtvd_reply *reply, const char *name,
+                         const char *why, int cert)
+{
+    if (x->rev_reported)
+        return;
+    x->rev_reported = true;
+    si_crtvd_reply_add(reply, name, why, cert);
+}
+
 /* Checks one certificate of the verified chain (index i) and adds its error, if any. */
 static void check_one(struct validator *v, const struct ocsp_settings *s, struct vctx *x, int i,
                       struct si_crtvd_reply *reply)
@@ -242,6 +302,8 @@ static void check_one(struct validator *v, const struct ocsp_settings *s, struct
         if (x->mode == SI_REVOCATION_HARD)
             si_crtvd_reply_add(reply, hard_error(&r), why,
                                cert_index(x, sk_X509_value(x->chain, i)));
+        else
+            report_state(x, reply, soft_error(&r), why, cert_index(x, sk_X509_value(x->chain, i)));
     }
     snprintf(x->reason, sizeof(x->reason), "%s", why);
 }
@@ -257,6 +319,8 @@ static void check_revocation(struct validator *v, const struct ocsp_settings *s,
         x->result = x->mode == SI_REVOCATION_HARD ? "undetermined-refused" : "undetermined";
         if (x->mode == SI_REVOCATION_HARD && x->req.nerrors == 0)
             si_crtvd_reply_add(reply, "X509_V_ERR_OCSP_VERIFY_NEEDED", x->reason, 0);
+        else if (x->mode != SI_REVOCATION_HARD)
+            report_state(x, reply, REV_STATE_CHAIN, x->reason, 0);
         return;
     }
     x->result = "good";
@@ -264,6 +328,28 @@ static void check_revocation(struct validator *v, const struct ocsp_settings *s,
     last = sk_X509_num(x->chain) - 1; /* the anchor is never checked */
     for (int i = 1; s->check_intermediates && i < last; i++)
         check_one(v, s, x, i, reply);
+}
+
+/* A leaf that names its server only in the subject CN (no DNS or IP subjectAltName) is refused,
+ * as browsers have done since 2017 (Squid itself still matches the CN). */
+static void check_names(struct vctx *x, struct si_crtvd_reply *reply)
+{
+    GENERAL_NAMES *san = X509_get_ext_d2i(x->certs[0], NID_subject_alt_name, NULL, NULL);
+    bool named = false;
+    char host[128];
+
+    for (int i = 0; san && i < sk_GENERAL_NAME_num(san); i++) {
+        int t = sk_GENERAL_NAME_value(san, i)->type;
+
+        named = named || t == GEN_DNS || t == GEN_IPADD;
+    }
+    GENERAL_NAMES_free(san);
+    ERR_clear_error();
+    if (named)
+        return;
+    si_crtvd_reply_add(reply, CN_ONLY_ERROR, CN_ONLY_REASON, 0);
+    si_log_sanitize(host, sizeof(host), x->req.host && *x->req.host ? x->req.host : "-");
+    si_info("refused host=%s: %s", host, CN_ONLY_REASON);
 }
 
 static void log_line(struct vctx *x, const char *verdict, unsigned nerr, int64_t t0)
@@ -331,9 +417,11 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
     if (x->staple && x->mode == SI_REVOCATION_SOFT)
         x->mode = SI_REVOCATION_HARD;
     pass_squid_errors(x, reply);
+    check_names(x, reply);
     if (x->mode == SI_REVOCATION_OFF) {
         x->result = "off";
         snprintf(x->reason, sizeof(x->reason), "revocation checking is off for this server");
+        report_state(x, reply, REV_STATE_OFF, x->reason, 0);
     } else {
         check_revocation(v, s, x, key, reply);
     }

@@ -55,6 +55,7 @@ static void set_kv(struct ctl_logrec *r, char *tok)
         {"tls", offsetof(struct ctl_logrec, tls)},
         {"err", offsetof(struct ctl_logrec, err)},
         {"cert_errors", offsetof(struct ctl_logrec, cert_errors)},
+        {"rev", offsetof(struct ctl_logrec, rev)},
         {"verdict", offsetof(struct ctl_logrec, verdict)},
         {"req_verdict", offsetof(struct ctl_logrec, req_verdict)},
         {"fail", offsetof(struct ctl_logrec, fail)},

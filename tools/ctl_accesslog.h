@@ -6,9 +6,10 @@
  *
  * Keys used by inspect-ctl: bump (%ssl::bump_mode), sni, cport (client port), tls
  * (%note{clt_conn_tag} = ACTION:RULE:CODE from inspect-bump), err (%err_code/%err_detail),
- * cert_errors, verdict (the last ICAP answer: srv_inspect's X-Inspect-Verdict header),
- * req_verdict (the REQMOD answer when a RESPMOD answer followed), fail (%note{si_fail}), groups
- * (the user's groups, comma-separated: %note{si_group_} by default). Values may
+ * cert_errors, rev (%note{si_rev}: the origin certificate's revocation state: good, revoked,
+ * undetermined:REASON, undetermined-refused, off), verdict (the last ICAP answer: srv_inspect's
+ * X-Inspect-Verdict header), req_verdict (the REQMOD answer when a RESPMOD answer followed), fail
+ * (%note{si_fail}), groups (the user's groups, comma-separated: %note{si_group_} by default). Values may
  * be "quoted"; "-" means empty. Unknown keys are ignored, so older or extended formats parse.
  *
  * The verdicts of the two ICAP phases (reqmod, respmod) come from verdict and req_verdict by the
@@ -39,7 +40,7 @@ struct ctl_logrec {
     const char *client, *code, *method, *url, *user; /* user NULL for "-" */
     int status;
     long long bytes;
-    const char *bump, *sni, *cport, *tls, *err, *cert_errors, *verdict, *req_verdict, *fail,
+    const char *bump, *sni, *cport, *tls, *err, *cert_errors, *rev, *verdict, *req_verdict, *fail,
         *groups; /* NULL = absent/"-" */
     const char *reqmod, *respmod; /* the verdict of each ICAP phase, NULL = none logged */
     bool verdict_unphased;        /* verdict set, but no phase= in it (an older log) */

@@ -1,8 +1,10 @@
 /*
  * ctl_coverage.c: `inspect-ctl coverage ACCESS_LOG...`: how much traffic was really inspected.
  * TLS connections by what happened (inspected, bypassed, terminated, refused without a
- * decision) and by rule; requests by whether the ICAP service gave a verdict; every failure
- * word of the fail= field. Reads the `inspect` logformat (ctl_accesslog.h).
+ * decision) and by rule; bumped connections by the revocation state of the origin certificate
+ * (rev=: those whose status was not confirmed, undetermined:REASON, counted apart); requests by
+ * whether the ICAP service gave a verdict; every failure word of the fail= field. Reads the
+ * `inspect` logformat (ctl_accesslog.h).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,8 +24,8 @@ struct counts {
 };
 
 struct coverage {
-    unsigned long lines, parsed, native, conns, reqs, verdicts;
-    struct counts outcome, rules, fails;
+    unsigned long lines, parsed, native, conns, reqs, verdicts, bumped, undetermined;
+    struct counts outcome, rules, fails, revs;
 };
 
 static void count(struct counts *c, const char *key)
@@ -85,6 +87,18 @@ static const char *not_tls_outcome(const char *fail)
     return "not TLS (see the tunnel's line)";
 }
 
+/* The revocation state of a bumped connection (its CONNECT line's rev=). */
+static void count_rev(struct coverage *cv, const struct ctl_logrec *r)
+{
+    if (strcmp(r->bump, "bump") != 0)
+        return;
+    cv->bumped++;
+    if (r->rev && !strncmp(r->rev, "undetermined", 12))
+        cv->undetermined++;
+    count(&cv->revs, r->rev ? r->rev : "- (no revocation state: refused for another reason, "
+                                       "or no validator)");
+}
+
 static void add_line(struct coverage *cv, const char *line)
 {
     struct ctl_logrec *r = malloc(sizeof(*r));
@@ -117,6 +131,7 @@ static void add_line(struct coverage *cv, const char *line)
             goto out;
         cv->conns++;
         count(&cv->outcome, outcome(r));
+        count_rev(cv, r);
         if (r->tls_action[0]) {
             char k[256];
             snprintf(k, sizeof(k), "%s by rule %s (%s)", r->tls_action, r->tls_rule, r->tls_code);
@@ -139,7 +154,8 @@ int ctl_coverage_main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fputs("usage: inspect-ctl coverage ACCESS_LOG...\n"
               "  What share of the traffic was inspected, bypassed (by rule), terminated or\n"
-              "  failed, and every failure word of the log.\n", argc < 2 ? stderr : stdout);
+              "  failed, the revocation state of bumped connections (rev=), and every failure\n"
+              "  word of the log.\n", argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     memset(&cv, 0, sizeof(cv));
@@ -163,11 +179,15 @@ int ctl_coverage_main(int argc, char **argv)
     ctl_log_native_note(stdout, "coverage", cv.native);
     counts_print(&cv.outcome, "TLS connections by what happened:", cv.conns);
     counts_print(&cv.rules, "TLS connections by inspection decision:", cv.conns);
+    printf("bumped connections whose revocation status was not confirmed (rev=undetermined...): "
+           "%lu of %lu\n", cv.undetermined, cv.bumped);
+    counts_print(&cv.revs, "bumped connections by revocation state (rev=):", cv.bumped);
     printf("requests with an ICAP verdict: %lu of %lu (%.1f%%)\n", cv.verdicts, cv.reqs,
            cv.reqs ? 100.0 * cv.verdicts / cv.reqs : 0.0);
     counts_print(&cv.fails, "failure words (fail=), per log line:", cv.parsed);
     counts_free(&cv.outcome);
     counts_free(&cv.rules);
     counts_free(&cv.fails);
+    counts_free(&cv.revs);
     return rc;
 }

@@ -49,7 +49,7 @@ TESTS += tests/unit/test_ctl_status
 EXTRA_DIST += tests/unit/fixtures/inspect/policy.xml tests/unit/fixtures/inspect/policy-old.xml \
 	tests/unit/fixtures/inspect/invalid.xml tests/unit/fixtures/inspect/bypass-bulk.txt \
 	tests/unit/fixtures/inspect/access-failmodes.log tests/unit/fixtures/inspect/access-policy.log \
-	tests/unit/fixtures/inspect/access-nontls.log \
+	tests/unit/fixtures/inspect/access-nontls.log tests/unit/fixtures/inspect/access-rev.log \
 	tests/unit/fixtures/inspect/access-native.log
 
 # Benchmark (run by hand: bench/inspect-bump-bench.sh; see its header).

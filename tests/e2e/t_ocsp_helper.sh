@@ -3,9 +3,11 @@
 # OCSP responder and CRL server and a black-holed responder on deadocsp.test's OCSP port:
 # - with IDs, 190 validations of good.test are all answered before the 2 s OCSP deadline of
 #   the 10 deadocsp.test validations sent among them (a dead responder delays nobody else);
-#   soft mode passes those 10, hard mode refuses them;
+#   soft mode answers those 10 with the revocation state squid-inspect.conf waives, hard mode
+#   refuses them;
 # - oversized, wrong-content-type and undecodable OCSP answers are refused (hard mode);
 # - without IDs (concurrency=0) replies come back in request order;
+# - a leaf sent alone is completed from --intermediates (and refused in hard mode without it);
 # - garbage, a wrong request code and a malformed body get BH/ERR and the helper keeps serving.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require "$OPENSSL" "$PYTHON3" setsid
@@ -52,7 +54,16 @@ for mode in soft hard; do
         lab_fail "$mode: deadocsp.test answered after ${dmin:-?} ms, not at the 2 s deadline"
     fi
 done
-lab_assert_eq "soft: the 10 deadocsp.test validations pass" 10 "$(stat dead ok "$(cat "$LAB_LOGS/drive-soft.out")")"
+# soft: an ERR whose only error is the revocation state the fragment waives (rev= in the log)
+lab_assert_eq "soft: the 10 deadocsp.test validations answered with the waivable state" 10 \
+    "$(stat dead err "$(cat "$LAB_LOGS/drive-soft.out")")"
+lab_assert_log "soft: ... undetermined, one error only" "$LAB_LOGS/drive-soft.log" \
+    'host=deadocsp\.test .*result=undetermined reason="OCSP 127\.0\.0\.1:[0-9]+: HTTP exchange timed out.* verdict=ERR errors=1 '
+frame '1 ' deadocsp.test deadocsp | timeout 20 "${H[@]}" --revocation=soft 2>"$LAB_LOGS/soft-one.log" |
+    tr '\001' '\n' > "$LAB_DIR/soft-one.out"
+lab_assert_match "soft: the state is X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD (undetermined:timeout), with the reason" \
+    '^1 ERR [0-9]+ error_name_0=X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD.error_reason_0=OCSP 127\.0\.0\.1:[0-9]+: HTTP exchange timed out' \
+    "$(tr '\n' '.' < "$LAB_DIR/soft-one.out")"
 lab_assert_eq "hard: the 10 deadocsp.test validations are refused" 10 "$(stat dead err "$(cat "$LAB_LOGS/drive-hard.out")")"
 lab_assert_log "hard: the refusal names the timeout" "$LAB_LOGS/drive-hard.log" \
     'host=deadocsp\.test .*result=undetermined-refused reason="OCSP 127\.0\.0\.1:[0-9]+: HTTP exchange timed out'
@@ -93,6 +104,38 @@ lab_assert_log "undecodable answer refused" "$LAB_LOGS/badocsp-helper.log" \
     "${H[@]}" --crl fallback 2>"$LAB_LOGS/noid.log" | tr '\001' '\n' | grep -Eo '^(OK|ERR|BH)' |
     tr '\n' ' ' > "$LAB_DIR/noid.out"
 lab_assert_eq "without IDs the replies follow the request order" "ERR OK OK " "$(cat "$LAB_DIR/noid.out")"
+
+# --- a leaf sent alone without caIssuers (crlonly.test): completed from --intermediates ---
+leaf_alone() { local b
+    b=$(printf 'host=crlonly.test\nproto_version=TLSv1.3\ncipher=TLS_AES_128_GCM_SHA256\ncert_0=%s' \
+        "$(cat "$P/leaf/crlonly.crt")")
+    printf '1 cert_validate %d %s\n' "${#b}" "$b"; }
+leaf_alone | "${H[@]}" --revocation=hard --crl fallback 2>"$LAB_LOGS/alone.log" |
+    tr '\001' '\n' > "$LAB_DIR/alone.out"
+lab_assert_match "hard: a leaf alone without caIssuers and no intermediates file is refused" \
+    '^1 ERR ' "$(cat "$LAB_DIR/alone.out")"
+lab_assert_log "... the chain could not be completed" "$LAB_LOGS/alone.log" \
+    'chain not completed: no issuer in the intermediates file and no http caIssuers URL'
+leaf_alone | "${H[@]}" --revocation=hard --crl fallback --intermediates="$P/int/ca.crt" \
+    2>"$LAB_LOGS/alone-int.log" | tr '\001' '\n' > "$LAB_DIR/alone-int.out"
+lab_assert_eq "hard: with --intermediates the same leaf is completed and passes (CRL good)" \
+    "1 OK 0 " "$(cat "$LAB_DIR/alone-int.out")"
+lab_assert_log "... completed from the intermediates file" "$LAB_LOGS/alone-int.log" \
+    'chain completed: issuer from the intermediates file'
+# aiapem.test's caIssuers URL serves the intermediate as PEM (int.der, the DER form, is what the
+# Squid tests use)
+b=$(printf 'host=aiapem.test\nproto_version=TLSv1.3\ncipher=TLS_AES_128_GCM_SHA256\ncert_0=%s' \
+    "$(cat "$P/leaf/aiapem.crt")")
+printf '1 cert_validate %d %s\n' "${#b}" "$b" | "${H[@]}" --revocation=hard 2>"$LAB_LOGS/aiapem.log" |
+    tr '\001' '\n' > "$LAB_DIR/aiapem.out"
+lab_assert_eq "hard: a leaf alone whose caIssuers answers PEM is completed and passes (OCSP good)" \
+    "1 OK 0 " "$(cat "$LAB_DIR/aiapem.out")"
+lab_assert_log "... from that URL" "$LAB_LOGS/aiapem.log" \
+    "chain completed: issuer from caIssuers http://127\\.0\\.0\\.1:$LAB_CRL_PORT/int\\.pem"
+"${H[@]}" --intermediates=/nonexistent/int.pem </dev/null 2>"$LAB_LOGS/int-missing.log"
+lab_assert_eq "an unreadable intermediates file stops the helper at start-up" 1 "$?"
+lab_assert_log "... saying so" "$LAB_LOGS/int-missing.log" \
+    'cannot start: cannot read PEM certificates from the intermediates file /nonexistent/int\.pem'
 
 # --- bad input: answered, helper keeps going ---
 { head -c 3000 /dev/urandom | tr -d '\000\n'; printf '\n'

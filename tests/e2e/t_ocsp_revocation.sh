@@ -28,6 +28,8 @@ lab_assert_match "validator: good.test checked by OCSP, good, OK" \
 lab_assert_match "validator log line names the leaf subject and serial" \
     'subject="/CN=good\.test[^"]*" serial=[0-9A-F]+ ' "$line"
 lab_assert_log "the lab's responder was asked" "$LAB_LOGS/ocsp.log" 'ocspd: .*POST .* 200'
+lab_assert_log "good.test's access-log line says rev=good, no error, nothing failed" "$LAB_ACCESS_LOG" \
+    'GET https://good\.test:[0-9]+/page\.html .*cert_errors="-" rev=good .* fail=- '
 
 # --- revoked.test: revoked at the responder ---
 lab_assert_eq "revoked.test refused (503)" 503 "$(fetch revoked.test)"
@@ -36,7 +38,7 @@ lab_assert_match "Squid's error page names the revocation" \
 lab_assert_match "validator: revoked.test revoked by OCSP" \
     'source=ocsp result=revoked reason="OCSP: revoked \(keyCompromise\)' "$(ocsp_wait_line revoked.test)"
 lab_assert_log "Squid's access log carries the validator's error" "$LAB_ACCESS_LOG" \
-    'GET https://revoked\.test:[0-9]+/page\.html .*cert_errors="X509_V_ERR_CERT_REVOKED@depth=0"'
+    'GET https://revoked\.test:[0-9]+/page\.html .*cert_errors="X509_V_ERR_CERT_REVOKED@depth=0" rev=revoked '
 
 # --- crlonly.test: no OCSP URL, CRL says good ---
 lab_assert_eq "crlonly.test served (CRL: not listed)" 200 "$(fetch crlonly.test)"

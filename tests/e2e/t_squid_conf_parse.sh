@@ -93,9 +93,11 @@ fi
 frag=$(cat "$LAB_SQUID_FRAGMENT")
 has() { lab_assert_match "admin defaults: $1" "$2" "$frag"; }
 lab_assert_no_log "admin defaults: no token left unrendered" "$LAB_SQUID_FRAGMENT" '@[A-Z_]+@'
-has "origins need TLS 1.2+, CAs from the system store (no cafile=)" \
-    '^tls_outgoing_options options=NO_SSLv3,NO_TLSv1,NO_TLSv1_1$'
-has "no certificate error is waived" '^sslproxy_cert_error deny all$'
+has "origins need TLS 1.2+, browser-grade ciphers, security level 2, CAs from the system store (no cafile=)" \
+    '^tls_outgoing_options options=NO_SSLv3,NO_TLSv1,NO_TLSv1_1 cipher=ECDHE\+AESGCM:[^ ]*:!kDHE:[^ ]*:@SECLEVEL=2$'
+has "revocation states of soft mode are waived (the validator runs)" \
+    '^sslproxy_cert_error allow inspect_rev_state$'
+has "no other certificate error is waived" '^sslproxy_cert_error deny all$'
 has "untrusted origins are mimicked with an untrusted issuer" \
     '^sslproxy_cert_sign signUntrusted ssl::certUntrusted$'
 has "self-signed origins are mimicked self-signed" '^sslproxy_cert_sign signSelf ssl::certSelfSigned$'
@@ -142,16 +144,18 @@ done
 logfmt=$(grep '^logformat inspect ' "$LAB_SQUID_FRAGMENT")
 for f in 'bump=%ssl::bump_mode' 'tls=%note\{clt_conn_tag\}' 'sni="%ssl::>sni"' \
          'cert_errors="%ssl::<cert_errors"' 'verdict="%adapt::<last_h\{X-Inspect-Verdict\}"' \
-         'req_verdict="%note\{X-Inspect-Req-Verdict\}"' 'fail=%note\{si_fail\}'; do
+         'req_verdict="%note\{X-Inspect-Req-Verdict\}"' 'fail=%note\{si_fail\}' 'rev=%note\{si_rev\}'; do
     lab_assert_match "admin defaults: logformat inspect has ${f%%=*}=" " $f( |\$)" "$logfmt"
 done
 has "waived certificate errors are copied into a note at log time" \
     '^acl inspect_copy_cert_errors annotate_transaction si_cert_errors_="%ssl::<cert_errors"$'
 has "... and marked failed-open:cert-error-waived when there are any" \
-    '^note si_fail failed-open:cert-error-waived inspect_copy_cert_errors !inspect_no_cert_errors$'
+    '^note si_fail failed-open:cert-error-waived inspect_copy_cert_errors !inspect_no_cert_errors !inspect_rev_state_only$'
 has "HTTPS responses are not cached (CACHE_BUMPED=off)" '^cache deny inspect_tls_fetched$'
 has "the REQMOD verdict goes along with RESPMOD, for the log" \
     '^adaptation_meta X-Inspect-Req-Verdict "%'"'"'adapt::<last_h\{X-Inspect-Verdict\}" inspect_resp_phase$'
+has "the revocation state is read from the copied errors" \
+    '^note si_rev revoked inspect_copy_cert_errors inspect_rev_revoked$'
 has "the daemon access log in the inspect format" "^access_log $admin_log inspect\$"
 lab_assert_no_log "admin defaults: Squid's own error pages (no error_directory)" "$LAB_SQUID_FRAGMENT" \
     '^(error_directory|deny_info [0-9]*:?ERR_INSPECT_)'

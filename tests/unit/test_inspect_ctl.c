@@ -716,6 +716,22 @@ Test(policy_cmds, coverage_counts_outcomes_rules_and_failures)
     free(out);
 }
 
+/* rev=: bumped connections by revocation state; those not confirmed are counted apart */
+Test(policy_cmds, coverage_counts_revocation_states)
+{
+    char *out;
+    char *a[] = {"coverage", FIXTURES "/access-rev.log", NULL};
+
+    cr_assert_eq(run_captured(ctl_coverage_main, 2, a, &out), 0);
+    cr_assert(strstr(out, "revocation status was not confirmed (rev=undetermined...): 2 of 4\n"),
+              "%s", out);
+    cr_assert(strstr(out, "1  25.0%  undetermined:timeout"), "%s", out);
+    cr_assert(strstr(out, "1  25.0%  undetermined-refused"), "%s", out);
+    cr_assert(strstr(out, "1  25.0%  good"), "%s", out);
+    cr_assert(strstr(out, "1  25.0%  revoked"), "%s", out);
+    free(out);
+}
+
 Test(policy_cmds, coverage_counts_connections_that_were_not_tls)
 {
     char *out;

@@ -93,6 +93,7 @@ EOF
 # lab_squid_conf [KEY=VALUE...]: write $LAB_DIR/squid/squid.conf (the admin's part) and the
 # rendered fragment it includes, without starting anything. KEY=VALUE go to render-squid-conf
 # after the lab's own (so they win). Sets LAB_SQUID_CONF, LAB_SQUID_PORT, LAB_ACCESS_LOG...
+# LAB_EXTRA_HOSTS: more names Squid resolves to 127.0.0.1 (origins a test starts itself).
 lab_squid_conf() {
     local d=$LAB_DIR/squid certgen validator bump n
     mkdir -p "$d" && chmod 755 "$d"
@@ -125,7 +126,8 @@ lab_squid_conf() {
     bump=$(lab__proxy_path "$bump") || return 1
     { printf '127.0.0.1'
       for n in $(awk '$1 != "-" && $1 !~ /^\*/ {print $1}' "$LAB_PKI/origin.map") \
-               other-name.test terminate.test a.wild.test b.wild.test www.wild.test; do
+               other-name.test terminate.test a.wild.test b.wild.test www.wild.test \
+               ${LAB_EXTRA_HOSTS:-}; do
           printf ' %s' "$n"; done
       echo; } > "$d/hosts"
     lab__state_dir || return 1

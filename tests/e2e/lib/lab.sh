@@ -29,6 +29,7 @@
 #   LAB_SQUID_LISTEN_PORT  Squid's port (default: a free one)
 #   LAB_SQUID_WORKERS (default 1)   LAB_SQUID_EXTRA / LAB_CICAP_EXTRA  extra config lines
 #   LAB_SQUID_PRE     squid.conf lines placed before the include of the fragment
+#   LAB_EXTRA_HOSTS   more names Squid resolves to 127.0.0.1 (origins a test starts itself)
 #   LAB_KEEP=1        keep the lab directory even when everything passed
 # Thread-safety: none needed; one lab per shell, any number of labs per machine.
 

@@ -12,7 +12,7 @@
 #   leaf/NAME.crt .key    leaf certificates; leaf/NAME.chain.pem = what the origin sends
 #   untrusted/ca.crt      a root nobody trusts (signs untrusted.test)
 #   ocsp/ocsp.crt .key    OCSP signing certificate (EKU OCSPSigning, issued by int)
-#   www/                  int.crl root.crl (DER), int.der (AIA caIssuers), served over HTTP
+#   www/                  int.crl root.crl (DER), int.der int.pem (AIA caIssuers), served over HTTP
 #   inspect/ca.pem .key   demo inspection CA (key mode 0600)
 #   origin.map            "server-name leaf" lines for origin.py ("-" = no SNI)
 set -euo pipefail
@@ -31,6 +31,18 @@ pki_leaf_ext v3_leaf_crlonly "$CRLDP"
 pki_leaf_ext v3_leaf_deadocsp \
     "authorityInfoAccess    = OCSP;URI:http://127.0.0.1:$DEAD_PORT/,$CA_ISSUERS" "$CRLDP"
 pki_leaf_ext v3_leaf_plain
+pki_leaf_ext v3_leaf_aiapem \
+    "authorityInfoAccess    = $AIA_OCSP,caIssuers;URI:http://127.0.0.1:$CRL_PORT/int.pem" "$CRLDP"
+cat >> pki.cnf <<CNF
+[ v3_leaf_nosan ]
+basicConstraints       = critical,CA:FALSE
+keyUsage               = critical,digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+authorityInfoAccess    = $AIA_OCSP,$CA_ISSUERS
+$CRLDP
+CNF
 cat >> pki.cnf <<'CNF'
 [ v3_inspect ]
 basicConstraints       = critical,CA:TRUE
@@ -55,6 +67,9 @@ issue int deadocsp   v3_leaf_deadocsp "DNS:deadocsp.test"
 issue int wild       v3_leaf          "DNS:*.wild.test"
 issue int ip         v3_leaf          "IP:127.0.0.1"
 issue int aia        v3_leaf          "DNS:aia.test"
+issue int aiarevoked v3_leaf          "DNS:aiarevoked.test"
+issue int cnonly     v3_leaf_nosan    "DNS:cnonly.test"
+issue int aiapem     v3_leaf_aiapem   "DNS:aiapem.test"
 issue untrusted untrusted v3_leaf_plain "DNS:untrusted.test"
 pki_key leaf/selfsigned.key
 "$OPENSSL" req -new -x509 -key leaf/selfsigned.key -days 90 -subj "/CN=selfsigned.test" \
@@ -66,15 +81,19 @@ pki_issue int ocsp/ocsp v3_ocsp DNS:unused "/CN=Lab OCSP Responder"
 
 # revoked.test: revoked in the intermediate's index.txt (OCSP) and in its CRL.
 pki_revoke int leaf/revoked.crt
+pki_revoke int leaf/aiarevoked.crt
 pki_crl int int/ca.crl.pem www/int.crl
 pki_crl root root/ca.crl.pem www/root.crl
 "$OPENSSL" x509 -in int/ca.crt -outform DER -out www/int.der
+cp int/ca.crt www/int.pem
 cat int/ca.crt root/ca.crt > chain.pem
 
-# What the origin sends: leaf + intermediate; aia.test sends its leaf alone (the client must
-# fetch the intermediate via AIA caIssuers); untrusted.test sends leaf + its untrusted root.
+# What the origin sends: leaf + intermediate; aia.test and aiarevoked.test send their leaf alone
+# (the client must fetch the intermediate via AIA caIssuers); untrusted.test sends leaf + its
+# untrusted root.
 for c in leaf/*.crt; do n=$(basename "$c" .crt); cat "$c" int/ca.crt > "leaf/$n.chain.pem"; done
 cp leaf/aia.crt leaf/aia.chain.pem
+cp leaf/aiarevoked.crt leaf/aiarevoked.chain.pem
 cat leaf/untrusted.crt untrusted/ca.crt > leaf/untrusted.chain.pem
 cp leaf/selfsigned.crt leaf/selfsigned.chain.pem
 
@@ -97,5 +116,7 @@ crlonly.test crlonly
 deadocsp.test deadocsp
 *.wild.test wild
 aia.test aia
+aiarevoked.test aiarevoked
+cnonly.test cnonly
 - ip
 MAP
