@@ -36,7 +36,7 @@ reload() {
     digest=$("$CTL" validate "$P/policy.xml" | sed -n 's/.*(digest \([0-9a-f]*\)).*/\1/p')
     echo -n inspect:reload > "$LAB_DIR/cicap/c-icap.ctl"
     lab_wait_log "$LAB_LOGS/cicap-server.log" \
-        "inspect: policy reloaded \(command\) from .*\(digest $digest\)" 20 ||
+        "[0-9]+/[0-9]+, inspect: policy .* loaded \(digest $digest\)" 20 ||
         lab_fatal "srv_inspect did not reload the policy (digest $digest)"
 }
 fetch() { # PATH: prints the HTTP status of a fetch of good.test PATH through the proxy
