@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <libxml/parser.h>
+#include <libxml/xmlversion.h>
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 #include <openssl/evp.h>
@@ -52,8 +53,15 @@ int lc_error(struct load_ctx *lc, int line, const char *fmt, ...)
     return -1;
 }
 
+/* libxml2 2.12 made the structured error callback's error const (xmlStructuredErrorFunc). */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError *si_xml_error_ptr;
+#else
+typedef xmlErrorPtr si_xml_error_ptr;
+#endif
+
 /* libxml2 structured error callback: one "file:line: message" per error. */
-static void xml_error(void *data, xmlErrorPtr e)
+static void xml_error(void *data, si_xml_error_ptr e)
 {
     struct load_ctx *lc = data;
     char msg[700];

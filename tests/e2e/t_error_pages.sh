@@ -97,12 +97,33 @@ lab_assert_match "text: time" 'Time: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]
 lab_assert_match "text: reference and contact" 'Reference: si-.*Contact: Help <i>desk</i> & co' "$(tr '\n' ' ' < "$O/block.txt")"
 
 # --- Squid's access-denied page: host and URL with markup ----------------------------------
+# A plain request to a port outside Safe_ports (443 here) is denied on every version.
+printf 'GET http://%s:443/x HTTP/1.1\r\nHost: %s:443\r\nAccept: text/html\r\nConnection: close\r\n\r\n' \
+    "$MARKUP_HOST" "$MARKUP_HOST" | raw > "$O/denied-get.html"
+lab_assert_match "denied page (GET): status" '^HTTP/1.1 403' "$(head -n1 "$O/denied-get.html")"
+lab_assert_match "denied page (GET): host shown as text" '<strong>&lt;b&gt;x&lt;b&gt;\.test</strong>' "$(cat "$O/denied-get.html")"
+no_markup "denied page (GET host)" "$O/denied-get.html"
+ref=$(ref_of 'sq-[0-9.]*-[0-9]*' "$O/denied-get.html")
+lab_assert_log "denied page (GET): its reference is in the access log" "$LAB_ACCESS_LOG" "TCP_DENIED/403 [0-9]+ GET .* ref=${ref//./\\.}\$"
+# A CONNECT to such a host: Squid 5 and 6 deny it (CONNECT to 443, outside SSL_ports) with
+# the access-denied page; Squid 7 refuses the host name itself (400 ERR_INVALID_URL: it checks
+# the characters of a CONNECT's host) before any access check, and logs the host URL-encoded.
 printf 'GET /x HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nConnection: close\r\n\r\n' | raw "$MARKUP_HOST:443" x.test "$LAB_INSPECT_CA" > "$O/denied.html"
-lab_assert_match "denied page: status" '^HTTP/1.1 403' "$(head -n1 "$O/denied.html")"
-lab_assert_match "denied page: host shown as text" '<strong>&lt;b&gt;x&lt;b&gt;\.test</strong>' "$(cat "$O/denied.html")"
-no_markup "denied page (host)" "$O/denied.html"
+no_markup "denied page (CONNECT host)" "$O/denied.html"
 ref=$(ref_of 'sq-[0-9.]*-[0-9]*' "$O/denied.html")
-lab_assert_log "denied page: its reference is in the access log" "$LAB_ACCESS_LOG" "TCP_DENIED/.* ref=${ref//./\\.}\$"
+case $LAB_SQUID_MAJOR in
+5|6)
+    lab_assert_match "denied page (CONNECT): status" '^HTTP/1.1 403' "$(head -n1 "$O/denied.html")"
+    lab_assert_match "denied page (CONNECT): host shown as text" '<strong>&lt;b&gt;x&lt;b&gt;\.test</strong>' "$(cat "$O/denied.html")"
+    lab_assert_log "denied page (CONNECT): its reference is in the access log" "$LAB_ACCESS_LOG" \
+        "TCP_DENIED/.* CONNECT .* ref=${ref//./\\.}\$" ;;
+*)
+    lab_assert_match "invalid-URL page (CONNECT): status" '^HTTP/1.1 400' "$(head -n1 "$O/denied.html")"
+    lab_assert_match "invalid-URL page (CONNECT): ERR_INVALID_URL" '^X-Squid-Error: ERR_INVALID_URL ' "$(cat "$O/denied.html")"
+    # no transaction id yet: the log has "-" after the time, the page nothing
+    lab_assert_log "invalid-URL page (CONNECT): its reference is in the access log" "$LAB_ACCESS_LOG" \
+        "NONE_NONE/400 .* %3Cb%3Ex%3Cb%3E\\.test:443 .* err=ERR_INVALID_URL/.* ref=${ref//./\\.}-?\$" ;;
+esac
 
 # --- terminate page ------------------------------------------------------------------------
 lab_curl -H 'Accept: text/html' -o "$O/terminate.html" -w '%{http_code}' "https://terminate.test:$LAB_ORIGIN_PORT/<i>p</i>" > "$O/terminate.code"

@@ -31,6 +31,11 @@ both=$(list --runtime --test)
 if has "$both" c-icap && has "$both" libcriterion-dev && ! has "$both" libssl-dev; then
     lab_pass "--runtime --test combine"
 else lab_fail "--runtime --test: $both"; fi
+root=$(PATH=$stub:$PATH sh "$deps" --root-list 2>&1)
+if has "$root" squid-openssl && has "$root" libcriterion-dev && has "$root" libicapapi-dev &&
+    ! has "$root" clang && ! has "$root" libssl3; then
+    lab_pass "--root-list: names common to every suite, no host-only tool"
+else lab_fail "--root-list: $root"; fi
 PATH=$stub:$PATH sh "$deps" --bogus >/dev/null 2>&1
 lab_assert_eq "an unknown option is a usage error" 2 "$?"
 lab_assert_eq "--list installs nothing" "" "$(cat "$LAB_DIR/apt.log" 2>/dev/null)"

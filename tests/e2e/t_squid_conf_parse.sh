@@ -36,7 +36,7 @@ lab_assert_match "validator line present, ttl= and cache= before the program" \
     "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen --policy ${LAB_POLICY_USED//./\\.} --state-dir=[^ ]+\$" \
     "$(cat "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "ssl_bump: peek at step 1, then the policy helper's splice/bump/terminate, else terminate" \
-    'peek inspect_step1 inspect_mark_allowed splice inspect_step2 inspect_decide inspect_splice bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
+    'peek inspect_step1 inspect_mark_allowed splice inspect_step2 inspect_decide inspect_splice inspect_mark_spliced bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
     "$(awk '$1 == "ssl_bump" {for (i = 2; i <= NF; i++) printf "%s ", $i}' "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "the policy helper: no result caching, concurrency, a queue" \
     '^external_acl_type inspect_bump ttl=0 negative_ttl=0 .*concurrency=[0-9]+ queue-size=[0-9]+ %>a %un %ssl::>sni %>rd %>rP %note\{si_group_\} [^ ]*/inspect-bump --policy ' \

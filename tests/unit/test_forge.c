@@ -1,5 +1,6 @@
 /* Unit tests for certgen_helper/forge: every forging rule of forge.h, table-driven. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -1,6 +1,7 @@
 /* Unit tests for lib/helper_io: Squid SslBump helper framing, including the traps. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 

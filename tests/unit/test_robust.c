@@ -3,6 +3,7 @@
  * finding, named after the target), so that a fix cannot silently come undone.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "httpreq.h"

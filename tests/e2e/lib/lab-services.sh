@@ -14,13 +14,14 @@ lab__proxy_path() {
 }
 
 # lab__render ARGS...: run the project's render-squid-conf (installed copy first, else the
-# source tree's template through the source script, with defaults that need no install).
+# source tree's template through the source script, with defaults that need no install), for
+# the lab's Squid (SQUID_VERSION, unless ARGS give one).
 lab__render() {
     local r="${E2E_PKGDATADIR:-}/render-squid-conf"
     if [ -n "${E2E_PKGDATADIR:-}" ] && [ -x "$r" ]; then
-        "$r" "$@"
+        "$r" SQUID_VERSION="$LAB_SQUID_VERSION" "$@"
     else
-        sh "$LAB_LIB/../../../squid_conf/render-squid-conf.in" "$@"
+        sh "$LAB_LIB/../../../squid_conf/render-squid-conf.in" SQUID_VERSION="$LAB_SQUID_VERSION" "$@"
     fi
 }
 

@@ -36,6 +36,10 @@
 LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Squid lives in /usr/sbin, often not in a normal user's PATH.
 [ -n "${SQUID:-}" ] || SQUID=$(command -v squid 2>/dev/null || echo /usr/sbin/squid)
+# Its version (MAJOR.MINOR, from squid -v) and major number: what differs between Squid 5, 6
+# and 7 (method of a tunnel request, error pages) is asserted per version from these.
+LAB_SQUID_VERSION=$("$SQUID" -v 2>/dev/null | sed -n 's/^Squid Cache: Version \([0-9][0-9.]*\).*/\1/p')
+LAB_SQUID_MAJOR=${LAB_SQUID_VERSION%%.*}
 : "${CICAP:=c-icap}" "${OPENSSL:=openssl}" "${PYTHON3:=/usr/bin/python3}" "${CURL:=curl}"
 if [ -n "${E2E_PREFIX:-}" ]; then
     : "${E2E_PKGLIBEXECDIR:=$E2E_PREFIX/libexec/squid-inspect}"
