@@ -19,7 +19,7 @@ for p in squid-openssl c-icap libssl-dev libicapapi-dev libcriterion-dev clang v
     if has "$all" "$p"; then lab_pass "no option: $p"; else lab_fail "no option lacks $p: $all"; fi
 done
 runtime=$(list --runtime)
-for p in squid-openssl c-icap libssl3 libxml2 libicapapi5; do
+for p in squid-openssl c-icap libssl3 libxml2 libicapapi5 ca-certificates; do
     if has "$runtime" "$p"; then lab_pass "--runtime: $p"; else lab_fail "--runtime lacks $p: $runtime"; fi
 done
 lab_assert_eq "--runtime: no compiler, headers, test tool or browser" "" \
@@ -31,6 +31,10 @@ both=$(list --runtime --test)
 if has "$both" c-icap && has "$both" libcriterion-dev && ! has "$both" libssl-dev; then
     lab_pass "--runtime --test combine"
 else lab_fail "--runtime --test: $both"; fi
+help=$(sh "$deps" --help 2>&1)
+for o in --runtime --build --test --list; do
+    if grep -q -- "^$o " <<<"$help"; then lab_pass "--help: $o"; else lab_fail "--help lacks $o: $help"; fi
+done
 PATH=$stub:$PATH sh "$deps" --bogus >/dev/null 2>&1
 lab_assert_eq "an unknown option is a usage error" 2 "$?"
 lab_assert_eq "--list installs nothing" "" "$(cat "$LAB_DIR/apt.log" 2>/dev/null)"
