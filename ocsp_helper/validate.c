@@ -166,12 +166,13 @@ static void chain_to_cache(struct validator *v, struct vctx *x, const unsigned c
  * issuers the same way (chain_complete.h), at most a few levels up, and verify again. */
 static int verify_completed(struct validator *v, struct vctx *x, X509 *orphan, int *e)
 {
-    char why[300] = "";
+    char why[300] = "", done[400] = "", subject[160] = "";
     int rc = -1;
 
     for (int level = 0; orphan && level < 3 && v->completer; level++) {
         int n0 = x->found ? sk_X509_num(x->found) : 0;
 
+        X509_NAME_oneline(X509_get_subject_name(orphan), subject, sizeof(subject));
         if ((!x->found && !(x->found = sk_X509_new_null())) ||
             chain_complete_issuers(v->completer, v->cache, orphan, x->vs.ocsp_timeout_ms,
                                    v->settings->ocsp_max_bytes, x->found, why, sizeof(why)) <= 0)
@@ -182,10 +183,16 @@ static int verify_completed(struct validator *v, struct vctx *x, X509 *orphan, i
         orphan = NULL;
         if ((rc = verify_with(x, v->store, e, &orphan)) == 0)
             si_info("chain completed: %s", why);
+        else /* found an issuer, but the chain still ends short of a trust anchor */
+            snprintf(done + strlen(done), sizeof(done) - strlen(done), "%s; ", why);
+        why[0] = '\0';
     }
     X509_free(orphan);
+    /* Every level is named: one that found its issuer is not why the chain stopped. */
     if (rc < 0 && why[0])
-        si_info("chain not completed: %s", why);
+        si_info("chain not completed: %sissuer of %s: %s", done, subject, why);
+    else if (rc < 0 && done[0])
+        si_info("chain not completed: %sbut the chain does not verify here", done);
     return rc;
 }
 

@@ -26,3 +26,9 @@ install-data-hook: install-state-dir-hook
 install-state-dir-hook:
 	$(MKDIR_P) '$(DESTDIR)$(inspectstatedir)/status'
 	chmod 1777 '$(DESTDIR)$(inspectstatedir)/status'
+# make uninstall removes them again when empty (status files of running processes, or the
+# certificate cache in ssl_db, keep them).
+uninstall-hook: uninstall-state-dir-hook
+uninstall-state-dir-hook:
+	-rmdir '$(DESTDIR)$(inspectstatedir)/status' 2>/dev/null
+	-rmdir '$(DESTDIR)$(inspectstatedir)' 2>/dev/null

@@ -309,7 +309,8 @@ static void print_conf(const struct ctl_ca_opts *o, FILE *out, X509 *ca, X509 *r
     }
     ctl_ca_set_owners(o, dir, created, out);
     fprintf(out, "# Edit your existing http_port line in squid.conf (Debian's has http_port 3128;\n"
-                 "# keep your port) to read as follows; the squid-inspect include comes after it:\n");
+                 "# keep your port) to read as follows; include the squid-inspect fragment before your\n"
+                 "# first http_access line:\n");
     fprintf(out, "http_port 3128 ssl-bump tls-cert=%s/ca.pem tls-key=%s/ca.key "
                  "generate-host-certificates=on dynamic_cert_mem_cache_size=16MB\n", dir, dir);
 }

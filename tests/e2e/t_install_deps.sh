@@ -19,7 +19,7 @@ for p in squid-openssl c-icap libssl-dev libicapapi-dev libcriterion-dev clang v
     if has "$all" "$p"; then lab_pass "no option: $p"; else lab_fail "no option lacks $p: $all"; fi
 done
 runtime=$(list --runtime)
-for p in squid-openssl c-icap libssl3 libxml2 libicapapi5; do
+for p in squid-openssl c-icap libssl3 libxml2 libicapapi5 ca-certificates; do
     if has "$runtime" "$p"; then lab_pass "--runtime: $p"; else lab_fail "--runtime lacks $p: $runtime"; fi
 done
 lab_assert_eq "--runtime: no compiler, headers, test tool or browser" "" \
@@ -36,6 +36,10 @@ if has "$root" squid-openssl && has "$root" libcriterion-dev && has "$root" libi
     ! has "$root" clang && ! has "$root" libssl3; then
     lab_pass "--root-list: names common to every suite, no host-only tool"
 else lab_fail "--root-list: $root"; fi
+help=$(sh "$deps" --help 2>&1)
+for o in --runtime --build --test --list --root-list; do
+    if grep -q -- "^$o " <<<"$help"; then lab_pass "--help: $o"; else lab_fail "--help lacks $o: $help"; fi
+done
 PATH=$stub:$PATH sh "$deps" --bogus >/dev/null 2>&1
 lab_assert_eq "an unknown option is a usage error" 2 "$?"
 lab_assert_eq "--list installs nothing" "" "$(cat "$LAB_DIR/apt.log" 2>/dev/null)"

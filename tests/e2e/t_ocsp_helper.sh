@@ -115,7 +115,7 @@ leaf_alone | "${H[@]}" --revocation=hard --crl fallback 2>"$LAB_LOGS/alone.log" 
 lab_assert_match "hard: a leaf alone without caIssuers and no intermediates file is refused" \
     '^1 ERR ' "$(cat "$LAB_DIR/alone.out")"
 lab_assert_log "... the chain could not be completed" "$LAB_LOGS/alone.log" \
-    'chain not completed: no issuer in the intermediates file and no http caIssuers URL'
+    'chain not completed: issuer of /CN=[^:]*: no issuer in the intermediates file and no http caIssuers URL'
 leaf_alone | "${H[@]}" --revocation=hard --crl fallback --intermediates="$P/int/ca.crt" \
     2>"$LAB_LOGS/alone-int.log" | tr '\001' '\n' > "$LAB_DIR/alone-int.out"
 lab_assert_eq "hard: with --intermediates the same leaf is completed and passes (CRL good)" \
@@ -132,6 +132,14 @@ lab_assert_eq "hard: a leaf alone whose caIssuers answers PEM is completed and p
     "1 OK 0 " "$(cat "$LAB_DIR/aiapem.out")"
 lab_assert_log "... from that URL" "$LAB_LOGS/aiapem.log" \
     "chain completed: issuer from caIssuers http://127\\.0\\.0\\.1:$LAB_CRL_PORT/int\\.pem"
+# the same leaf against another trust anchor: the intermediate is found, the root is not; the
+# log names both levels instead of only the last one's "no caIssuers URL"
+printf '1 cert_validate %d %s\n' "${#b}" "$b" |
+    "$HELPER" --no-policy --ca-file "$P/leaf/good.crt" --ocsp-timeout 2s --crl off --revocation=hard \
+    2>"$LAB_LOGS/aiapem-noroot.log" >/dev/null
+lab_assert_log "a chain completed one level but not trusted: the log says which level stopped" \
+    "$LAB_LOGS/aiapem-noroot.log" \
+    "chain not completed: issuer from caIssuers http://127\\.0\\.0\\.1:$LAB_CRL_PORT/int\\.pem; issuer of /[^:]+: no issuer in the intermediates file and no http caIssuers URL"
 "${H[@]}" --intermediates=/nonexistent/int.pem </dev/null 2>"$LAB_LOGS/int-missing.log"
 lab_assert_eq "an unreadable intermediates file stops the helper at start-up" 1 "$?"
 lab_assert_log "... saying so" "$LAB_LOGS/int-missing.log" \
