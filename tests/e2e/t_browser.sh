@@ -71,7 +71,8 @@ t=$(text blocked)
 lab_assert_match "blocked: headline" 'This page was blocked' "$t"
 lab_assert_match "blocked: reason in words" 'Downloads from this area are not allowed' "$t"
 lab_assert_match "blocked: rule id" 'Rule no-downloads-area' "$t"
-lab_assert_match "blocked: address" 'https://good\.test/blocked/setup\.exe' "$t"
+lab_assert_match "blocked: address, with the origin's non-default port" \
+    "https://good\\.test:$LAB_ORIGIN_PORT/blocked/setup\\.exe" "$t"
 lab_assert_match "blocked: time" 'Time [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} [0-9:]{8} GMT' "$t"
 lab_assert_match "blocked: admin contact from c-icap.conf" 'IT help desk \(ext\. 4444\)' "$t"
 ref=$(grep -o 'si-[0-9a-f]*-[0-9a-f]*-[0-9]*' "$ART/blocked.txt" | head -n1)
