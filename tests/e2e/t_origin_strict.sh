@@ -50,7 +50,7 @@ weak sha1 -cipher 'DEFAULT:@SECLEVEL=0' && weak rsa1024 -cipher 'DEFAULT:@SECLEV
     weak dhe -no_tls1_3 -cipher 'DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0' \
         -dhparam "$P/dh1024.pem" || lab_fatal "the weak origins did not start"
 lab_assert_match "dhe.test's origin works for a client that accepts DHE-1024 (TLS 1.2)" \
-    'Server Temp Key: DH, 1024 bits' \
+    '(Server|Peer) Temp Key: DH, 1024 bits' \
     "$("$OPENSSL" s_client -connect "127.0.0.1:$PORT_dhe" -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' </dev/null 2>&1)"
 ports="$PORT_sha1 $PORT_rsa1024 $PORT_dhe"
 export LAB_EXTRA_HOSTS="sha1.test rsa1024.test dhe.test"
