@@ -39,9 +39,10 @@ EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh
 
 # End-to-end tests through Squid on the lab (tests/e2e/lib).
 TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh \
-	tests/e2e/t_ocsp_chain.sh tests/e2e/t_origin_strict.sh
+	tests/e2e/t_ocsp_chain.sh tests/e2e/t_origin_strict.sh tests/e2e/t_ocsp_anchors.sh
 EXTRA_DIST += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh \
-	tests/e2e/t_ocsp_chain.sh tests/e2e/t_origin_strict.sh tests/e2e/ocsp_lab.sh
+	tests/e2e/t_ocsp_chain.sh tests/e2e/t_origin_strict.sh tests/e2e/t_ocsp_anchors.sh \
+	tests/e2e/ocsp_lab.sh
 # One policy file at a non-default path for every component (the fragments' POLICY_FILE).
 TESTS += tests/e2e/t_policy_path.sh
 EXTRA_DIST += tests/e2e/t_policy_path.sh

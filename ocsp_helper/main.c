@@ -173,6 +173,7 @@ static void usage(FILE *f)
             "  --check-intermediates   check intermediates too (default: leaf only)\n"
             "  --nonce                 send an OCSP nonce (default off)\n"
             "  --ca-file=FILE --ca-dir=DIR  trust anchors (default: OpenSSL's default paths)\n"
+            "  --add-ca-file=FILE      trust FILE's CAs too (Squid's tls_outgoing_options cafile=)\n"
             "  --intermediates=FILE    PEM intermediates for chains sent incomplete (before\n"
             "                          AIA caIssuers, which is always tried)\n"
             "  --no-squid-anchor       do not trust the root at the end of an error-free chain\n"
@@ -185,7 +186,7 @@ static void usage(FILE *f)
 struct opts {
     struct ocsp_settings s;
     struct ocsp_cli_policy cli;
-    const char *policy, *state_dir, *ca_file, *ca_dir, *intermediates;
+    const char *policy, *state_dir, *ca_file, *ca_dir, *add_ca_file, *intermediates;
     bool no_policy, no_squid_anchor;
     long threads, cache_entries;
 };
@@ -222,6 +223,7 @@ static int apply_option(struct opts *o, int c, const char *arg)
     case 'f': o->ca_file = arg; return 0;
     case 'A': o->no_squid_anchor = true; return 0;
     case 'd': o->ca_dir = arg; return 0;
+    case 'a': o->add_ca_file = arg; return 0;
     case 'I': o->intermediates = arg; return 0;
     case 'j': o->threads = strtol(arg, NULL, 10); return o->threads >= 1 && o->threads <= 1024 ? 0 : -1;
     case 'e': o->cache_entries = strtol(arg, NULL, 10); return o->cache_entries >= 1 ? 0 : -1;
@@ -242,7 +244,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"crl", required_argument, NULL, 'c'}, {"override", required_argument, NULL, 'o'},
         {"check-intermediates", no_argument, NULL, 'i'}, {"nonce", no_argument, NULL, 'n'},
         {"ca-file", required_argument, NULL, 'f'}, {"ca-dir", required_argument, NULL, 'd'},
-        {"no-squid-anchor", no_argument, NULL, 'A'},
+        {"add-ca-file", required_argument, NULL, 'a'}, {"no-squid-anchor", no_argument, NULL, 'A'},
         {"intermediates", required_argument, NULL, 'I'},
         {"threads", required_argument, NULL, 'j'}, {"cache-entries", required_argument, NULL, 'e'},
         {"debug", no_argument, NULL, 'D'}, {"quiet", no_argument, NULL, 'q'},
@@ -329,7 +331,8 @@ static int run(struct opts *o)
 
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.cond, NULL);
-    if (!tids || !(v.store = validator_store_new(o->ca_file, o->ca_dir, err, sizeof(err))) ||
+    if (!tids || !(v.store = validator_store_new(o->ca_file, o->ca_dir, o->add_ca_file, err,
+                                                            sizeof(err))) ||
         !(v.policy = policy_new(o, err, sizeof(err))) ||
         !(v.cache = rev_cache_new((size_t)o->cache_entries)) ||
         !(v.chains = chain_cache_new((size_t)o->cache_entries, 300)) ||

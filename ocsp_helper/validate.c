@@ -34,8 +34,8 @@ struct vctx {
     char reason[480];
 };
 
-X509_STORE *validator_store_new(const char *ca_file, const char *ca_dir, char *err,
-                                size_t errsize)
+X509_STORE *validator_store_new(const char *ca_file, const char *ca_dir, const char *add_ca_file,
+                                char *err, size_t errsize)
 {
     X509_STORE *st = X509_STORE_new();
     int ok;
@@ -51,6 +51,12 @@ X509_STORE *validator_store_new(const char *ca_file, const char *ca_dir, char *e
     if (!ok) {
         snprintf(err, errsize, "cannot load trust anchors from %s%s%s", ca_file ? ca_file : "",
                  ca_file && ca_dir ? " and " : "", ca_dir ? ca_dir : "");
+        X509_STORE_free(st);
+        ERR_clear_error();
+        return NULL;
+    }
+    if (add_ca_file && !X509_STORE_load_file(st, add_ca_file)) {
+        snprintf(err, errsize, "cannot load CA certificates from --add-ca-file %s", add_ca_file);
         X509_STORE_free(st);
         ERR_clear_error();
         return NULL;

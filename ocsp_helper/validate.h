@@ -64,8 +64,9 @@ struct validator {
 const char *validator_run(struct validator *v, const char *body, size_t len,
                           struct si_crtvd_reply *reply);
 
-/* Loads the trust anchors: ca_file and/or ca_dir, or OpenSSL's default paths when both NULL. */
-X509_STORE *validator_store_new(const char *ca_file, const char *ca_dir, char *err,
-                                size_t errsize);
+/* Loads the trust anchors: ca_file and/or ca_dir, or OpenSSL's default paths when both NULL,
+ * and then the CAs of add_ca_file (NULL: none). The caller owns the store. */
+X509_STORE *validator_store_new(const char *ca_file, const char *ca_dir, const char *add_ca_file,
+                                char *err, size_t errsize);
 
 #endif

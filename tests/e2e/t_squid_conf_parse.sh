@@ -33,7 +33,7 @@ check_parse() { # DESC KEY=VALUE...
 certgen=/usr/lib/squid/security_file_certgen
 check_parse "with a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=$certgen
 lab_assert_match "validator line present, ttl= and cache= before the program" \
-    "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen --policy ${LAB_POLICY_USED//./\\.} --state-dir=[^ ]+\$" \
+    "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen --policy ${LAB_POLICY_USED//./\\.} --state-dir=[^ ]+ --add-ca-file=${LAB_ORIGIN_ROOT//./\\.}\$" \
     "$(cat "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "ssl_bump: peek at step 1, then the policy helper's splice/bump/terminate, else terminate" \
     'peek inspect_step1 inspect_mark_allowed splice inspect_step2 inspect_decide inspect_splice inspect_mark_spliced bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \

@@ -9,6 +9,7 @@ MODE:
   huge       200 with Content-Length --size, streams that many bytes (a DER SEQUENCE header
              announcing them, then zeros) as fast as the client reads
   blackhole  accepts, reads the request, never answers (until the client gives up)
+  close      accepts, reads what the client sends first (a TLS ClientHello) and closes
 One log line per request on stderr: faultd: MODE PATH BYTES-SENT
 """
 import argparse
@@ -26,7 +27,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def note(self, sent):
-        sys.stderr.write('faultd: %s %s %d\n' % (self.server.cfg.mode, self.path[:60], sent))
+        sys.stderr.write('faultd: %s %s %d\n' % (self.server.cfg.mode, getattr(self, 'path', '-')[:60], sent))
 
     def head(self, ctype, length):
         self.send_response(200)
@@ -74,11 +75,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = handle_any
     do_POST = handle_any
 
+    def handle(self):
+        if self.server.cfg.mode == 'close':
+            self.connection.settimeout(5)
+            try:
+                self.connection.recv(16384)
+            except OSError:
+                pass
+            self.note(0)
+            return
+        super().handle()
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--mode', required=True, choices=['garbage', 'slow', 'huge', 'blackhole'])
+    ap.add_argument('--mode', required=True, choices=['garbage', 'slow', 'huge', 'blackhole', 'close'])
     ap.add_argument('--file')
     ap.add_argument('--delay', type=float, default=0)
     ap.add_argument('--size', type=int, default=0)
