@@ -64,4 +64,8 @@ lab_assert_no_log "terminate.test never reached the origin" "$LAB_LOGS/origin.lo
 lab_assert_no_log "access log: bypass.test never decrypted" "$LAB_ACCESS_LOG" 'https://bypass\.test'
 lab_assert_log "origin saw good.test by SNI from the proxy" "$LAB_LOGS/origin.log" \
     'sni=good\.test cert=good .*"GET /echo HTTP/1.1" 200'
+# (the client that rejects the forged certificate above is Squid's one expected error)
+lab_assert_squid_log_clean "cache.log: no warning or error from Squid, no unknown helper annotation" \
+    'ERROR: failure while accepting a TLS connection'
+
 lab_done

@@ -102,4 +102,5 @@ lab_assert_log "broken policy on reload: file:line logged" "$SRV_LOG" \
     'policy .*policy.xml refused, keeping the previous one \(digest [0-9a-f]{16}\): .*policy.xml:3: network .x.'
 code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_url good.test /admin/)")
 lab_assert_eq "the old policy still applies after the failed reload" 403 "$code"
+lab_assert_squid_log_clean "cache.log: no warning or error from Squid, no unknown helper annotation"
 lab_done

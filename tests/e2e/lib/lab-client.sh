@@ -84,6 +84,19 @@ lab_assert_no_log() {
     if [ -z "$hit" ]; then lab_pass "$1"; else lab_fail "$1: unexpected line in $2: $hit"; fi
 }
 
+# lab_assert_squid_log_clean DESC [EXPECTED_ERE]: Squid's cache.log has no WARNING or ERROR of
+# Squid's own and no helper annotation it does not know, except lines matching EXPECTED_ERE (what
+# the test provoked on purpose). The helpers' lines ("inspect-NAME[PID] LEVEL: ...") are left to
+# each test. Every offending line is printed.
+lab_assert_squid_log_clean() {
+    local hits
+    hits=$(grep -E 'WARNING|ERROR|Unsupported or unexpected from-helper annotation|Bungled|FATAL' \
+        "$LAB_CACHE_LOG" 2>/dev/null | grep -Ev '^[0-9-]+T[0-9:.]+Z [a-z_-]+\[[0-9]+\] ' |
+        grep -Ev -- "${2:-^\$}" |
+        sed 's/^[0-9\/]* [0-9:.]* \(kid[0-9]*| \)\{0,1\}//' | sort | uniq -c | head -n 20)
+    if [ -z "$hits" ]; then lab_pass "$1"; else lab_fail "$1: $(printf '\n%s' "$hits")"; fi
+}
+
 # lab_skip REASON: exit 77 (SKIP), except under CI=true where nothing may be skipped (FAIL).
 lab_skip() {
     if [ "${CI:-}" = true ]; then echo "FAIL: $* (CI=true: tests may not skip)"; exit 1; fi
