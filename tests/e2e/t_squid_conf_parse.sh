@@ -182,4 +182,12 @@ fi
 cicap=$(lab__render --cicap CICAP_MODULE=/x/srv_inspect.so POLICY_FILE=/x/policy.xml)
 lab_assert_match "c-icap lines load the service" '^Service inspect /x/srv_inspect\.so$' "$cicap"
 lab_assert_match "c-icap lines set the policy file" '^inspect\.PolicyFile /x/policy\.xml$' "$cicap"
+# the response hold limit follows the Squid version (bug 5352 stalls 5's downloads past 64 KB)
+for v in 5.7 6.13 7.7; do
+    case $v in 5.*) want=60K ;; *) want=0 ;; esac
+    lab_assert_match "c-icap lines for Squid $v hold responses up to $want" \
+        "^inspect\.MaxResponseHoldSize $want\$" "$(lab__render --cicap SQUID_VERSION=$v)"
+done
+lab_assert_match "RESPONSE_HOLD overrides the version's hold limit" '^inspect\.MaxResponseHoldSize 2M$' \
+    "$(lab__render --cicap SQUID_VERSION=5.7 RESPONSE_HOLD=2M)"
 lab_done
