@@ -18,10 +18,29 @@ lab_require_lab
 [ "$(id -u)" -eq 0 ] || lab_skip "needs root to mount a small tmpfs"
 lab_init fault_disk
 MOUNTS=''
-umount_all() { local m; for m in $MOUNTS; do umount -l "$m" 2>/dev/null; done; }
+# tmpfs_mount DIR SIZE / tmpfs_umount DIR: mount(8) when there is one, else the system calls
+# through python3 (Debian testing's minimal root has no mount package).
+tmpfs_mount() {
+    if command -v mount >/dev/null 2>&1; then
+        mount -t tmpfs -o "size=$2,mode=0777" tmpfs "$1"
+    else
+        "$PYTHON3" -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.mount(b"tmpfs", sys.argv[1].encode(), b"tmpfs", 0, ("size=%s,mode=0777" % sys.argv[2]).encode()):
+    sys.exit("mount: " + os.strerror(ctypes.get_errno()))' "$1" "$2"
+    fi
+}
+tmpfs_umount() {
+    if command -v umount >/dev/null 2>&1; then
+        umount -l "$1"
+    else
+        "$PYTHON3" -c 'import ctypes, sys; sys.exit(ctypes.CDLL(None).umount2(sys.argv[1].encode(), 2) != 0)' "$1"
+    fi
+}
+umount_all() { local m; for m in $MOUNTS; do tmpfs_umount "$m" 2>/dev/null; done; }
 trap 'rc=$?; umount_all; (exit $rc); lab__on_exit' EXIT
 small_fs() { # DIR SIZE
-    mkdir -p "$1" && mount -t tmpfs -o "size=$2,mode=0777" tmpfs "$1" ||
+    mkdir -p "$1" && tmpfs_mount "$1" "$2" ||
         lab_skip "cannot mount tmpfs on $1"
     MOUNTS="$MOUNTS $1"
 }
