@@ -1,16 +1,17 @@
 #!/bin/bash
 # t_origin_pq.sh: post-quantum key exchange (the hybrid group X25519MLKEM768) on the upstream
-# side, where the OpenSSL Squid links has it (3.5: Debian 13 and testing; not Debian 12's 3.0).
+# side, where the OpenSSL Squid links has it (3.5 and later: Debian 13's 3.5, testing's 3.6;
+# not Debian 12's 3.0).
 # Squid 5, 6 and 7 have no tls_outgoing_options setting for groups ("Unknown TLS option
 # 'groups=...'"): the fragment leaves the list to OpenSSL, whose 3.5 default offers
 # X25519MLKEM768 first. The origins are openssl s_server -www (its page shows the groups the
 # client offered, "Supported groups", and those both accept, "Shared groups"):
 #   pq.test       accepts X25519MLKEM768 only (a client offering only X25519 is refused):
-#                 OpenSSL 3.5: Squid's fetch succeeds, the only shared group is X25519MLKEM768;
+#                 OpenSSL 3.5+: Squid's fetch succeeds, the only shared group is X25519MLKEM768;
 #                 OpenSSL 3.0: such an origin cannot be made (s_server refuses the group name).
 #   classic.test  accepts X25519 only: served on every version (the fallback), and Squid's
 #                 offer names X25519MLKEM768 exactly when its OpenSSL has it.
-# Squid 5 is expected with OpenSSL 3.0 (no group), 6 and 7 with 3.5 (the group).
+# Squid 5 is expected with OpenSSL 3.0 (no group), 6 and 7 with 3.5 or later (the group).
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 lab_init origin_pq
