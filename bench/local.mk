@@ -18,4 +18,6 @@ bench_policy_load_LDADD = lib/libinspect.la
 dist_noinst_SCRIPTS += bench/icap-bench.sh bench/icap-policies.py bench/reload-stress.sh bench/categories-bench.sh \
 	bench/icap-instructions.sh
 # load and soak through the full stack (see bench/README): run by hand
+# the largest response srv_inspect holds until its verdict through a given Squid
+dist_noinst_SCRIPTS += bench/hold-size.sh
 dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py bench/valgrind_helpers.sh

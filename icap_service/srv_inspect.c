@@ -23,7 +23,8 @@
  * (reproduced in the lab; upstream Squid bug 5352, fixed in 2025 for v6/v7). So by default
  * response bodies larger than 60 KB are not held: the policy's inspection-limit action applies
  * and the log says "not inspected: too large". With a Squid that has the bug 5352 fix, or an
- * ICAP client that tolerates it (c-icap-client does), raise MaxResponseHoldSize.
+ * ICAP client that tolerates it (c-icap-client does), raise MaxResponseHoldSize: the c-icap
+ * lines render-squid-conf writes for Squid 6 and 7 set it to 0 (the inspection-limit).
  *
  * Policy lifecycle: loaded in post_init (monitor, after setuid; with a broken file every request
  * is answered 500, so Squid's bypass= setting applies, logged by both, until the file is fixed

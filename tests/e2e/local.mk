@@ -22,6 +22,10 @@ E2E_TESTS += tests/e2e/t_inspect_categories.sh
 E2E_TESTS += tests/e2e/t_icap_policy_paths.sh
 # decrypted responses and Squid's cache (the fragment's CACHE_BUMPED).
 E2E_TESTS += tests/e2e/t_inspect_cache.sh
+# whole responses held until the verdict where the Squid allows it (the rendered hold limit).
+E2E_TESTS += tests/e2e/t_inspect_fullbody.sh
+# post-quantum key exchange upstream where Squid's OpenSSL has it (X25519MLKEM768).
+E2E_TESTS += tests/e2e/t_origin_pq.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh

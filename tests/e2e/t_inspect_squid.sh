@@ -5,8 +5,8 @@
 # magic bytes, a monitor rule passes and logs, response text is replaced, a keyword inside a gzip
 # body is found, uploads are held whole up to the inspection-limit (cards after 1 MB are found;
 # 3 MB passes intact, logged "not inspected: too large"), a 50 MB download passes intact (logged
-# "not inspected: too large": responses are held only up to 60K, Debian 12's Squid 5.7 stalls
-# beyond, see srv_inspect.c), and a broken policy on reload keeps the old one.
+# "not inspected: too large": over the 2M inspection-limit, and on 5.7 over the 60K response hold
+# limit, see t_inspect_fullbody.sh), and a broken policy on reload keeps the old one.
 . "$(dirname "$0")/lib/lab.sh"
 lab_require_lab
 [ -f "${E2E_CICAPMODDIR:-/nonexistent}/srv_inspect.so" ] || lab_skip "srv_inspect.so is not staged"

@@ -81,9 +81,9 @@ lab_assert_match "CACHE_BUMPED=on: hits are marked for the log" \
     "$(cat "$LAB_SQUID_FRAGMENT")"
 
 # --- the admin's render: installed defaults, only the keys an operator passes ---
-# No cafile for origins (system store), a daemon access log, Squid's own error pages, ICAP
+# No cafile for origins (system store), an access log that drops lines it cannot write, Squid's own error pages, ICAP
 # optional. The lab's squid.conf includes this fragment instead of the lab's own.
-admin_log=daemon:$LAB_LOGS/admin-access.log
+admin_log=stdio:$LAB_LOGS/admin-access.log
 if lab_squid_conf && lab__render OUTGOING_CAFILE= ACCESS_LOG="$admin_log" ERROR_DIRECTORY= \
         ICAP_BYPASS=on -o "$LAB_SQUID_FRAGMENT"; then
     parse_clean "admin defaults"
@@ -156,7 +156,11 @@ has "the REQMOD verdict goes along with RESPMOD, for the log" \
     '^adaptation_meta X-Inspect-Req-Verdict "%'"'"'adapt::<last_h\{X-Inspect-Verdict\}" inspect_resp_phase$'
 has "the revocation state is read from the copied errors" \
     '^note si_rev revoked inspect_copy_cert_errors inspect_rev_revoked$'
-has "the daemon access log in the inspect format" "^access_log $admin_log inspect\$"
+has "the access log in the inspect format, on-error=drop (options form)" \
+    "^access_log $admin_log logformat=inspect on-error=drop\$"
+lab_assert_match "a bare access log path is written with the stdio: module" \
+    "^access_log stdio:/var/log/x\\.log logformat=inspect on-error=drop\$" \
+    "$(lab__render ACCESS_LOG=/var/log/x.log)"
 lab_assert_no_log "admin defaults: Squid's own error pages (no error_directory)" "$LAB_SQUID_FRAGMENT" \
     '^(error_directory|deny_info [0-9]*:?ERR_INSPECT_)'
 
@@ -178,4 +182,12 @@ fi
 cicap=$(lab__render --cicap CICAP_MODULE=/x/srv_inspect.so POLICY_FILE=/x/policy.xml)
 lab_assert_match "c-icap lines load the service" '^Service inspect /x/srv_inspect\.so$' "$cicap"
 lab_assert_match "c-icap lines set the policy file" '^inspect\.PolicyFile /x/policy\.xml$' "$cicap"
+# the response hold limit follows the Squid version (bug 5352 stalls 5's downloads past 64 KB)
+for v in 5.7 6.13 7.7; do
+    case $v in 5.*) want=60K ;; *) want=0 ;; esac
+    lab_assert_match "c-icap lines for Squid $v hold responses up to $want" \
+        "^inspect\.MaxResponseHoldSize $want\$" "$(lab__render --cicap SQUID_VERSION=$v)"
+done
+lab_assert_match "RESPONSE_HOLD overrides the version's hold limit" '^inspect\.MaxResponseHoldSize 2M$' \
+    "$(lab__render --cicap SQUID_VERSION=5.7 RESPONSE_HOLD=2M)"
 lab_done

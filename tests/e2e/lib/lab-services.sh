@@ -139,7 +139,7 @@ lab_squid_conf() {
         VALIDATOR_PROGRAM="$validator" OUTGOING_CAFILE="$LAB_ORIGIN_ROOT" \
         ICAP_PORT="${LAB_ICAP_PORT:-1344}" ICAP_REQMOD_PATH="${LAB_ICAP_SERVICE:-echo}" \
         ICAP_RESPMOD_PATH="${LAB_ICAP_SERVICE:-echo}" ERROR_DIRECTORY="$(lab__error_dir)" \
-        "$@" -o "$LAB_SQUID_FRAGMENT" || return 1
+        ACCESS_LOG="stdio:$LAB_ACCESS_LOG" "$@" -o "$LAB_SQUID_FRAGMENT" || return 1
     cat > "$LAB_SQUID_CONF" <<EOF
 # squid.conf written by lab.sh: the "admin's" part; the inspection part is the include.
 ${LAB_SQUID_USER:+cache_effective_user $LAB_SQUID_USER}
@@ -160,7 +160,6 @@ acl Safe_ports port $LAB_ORIGIN_PORT $LAB_ORIGIN_PLAIN_PORT $LAB_CRL_PORT $LAB_O
 acl CONNECT method CONNECT
 ${LAB_SQUID_PRE:-}
 include $LAB_SQUID_FRAGMENT
-access_log stdio:$LAB_ACCESS_LOG inspect
 ${LAB_SQUID_EXTRA:-}
 http_access deny !Safe_ports
 http_access deny CONNECT !SSL_ports

@@ -166,16 +166,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 '%s: %s\r\n' % (k, v) for k, v in self.headers.items())
             self.reply(200, text.encode('utf-8', 'replace'))
         elif path == '/bytes':
+            # tail=TEXT: the body's last bytes are TEXT (n bytes in all)
+            tail = q.get('tail', [''])[0].encode()[:n]
+            h = hashlib.sha256()
+            for chunk in pattern(n - len(tail), seed):
+                h.update(chunk)
+            h.update(tail)
             self.send_response(200)
             self.send_header('Content-Type', 'application/octet-stream')
             self.send_header('Content-Length', str(n))
             self.send_header('Cache-Control', 'no-store')
             self.send_header('X-Origin-Cert', self.leaf)
-            self.send_header('X-Body-SHA256', pattern_sha256(n, seed))
+            self.send_header('X-Body-SHA256', h.hexdigest())
             self.end_headers()
             if self.command != 'HEAD':
-                for chunk in pattern(n, seed):
+                for chunk in pattern(n - len(tail), seed):
                     self.wfile.write(chunk)
+                self.wfile.write(tail)
         elif path == '/bytes-sha256':
             self.reply(200, (pattern_sha256(n, seed) + '\n').encode())
         elif path == '/cacheable' or path.startswith('/cacheable/'):
