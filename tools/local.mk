@@ -7,7 +7,8 @@ CTL_SOURCES = \
 	tools/ctl_policy.c tools/ctl_policy.h \
 	tools/ctl_replay.c tools/ctl_coverage.c \
 	tools/ctl_status.c tools/ctl_status.h \
-	tools/ctl_target.c tools/ctl_target.h
+	tools/ctl_target.c tools/ctl_target.h \
+	tools/ctl_trace.c tools/ctl_trace.h tools/ctl_trace_logs.c tools/ctl_trace_summary.c
 lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
 # ca init's default --dir: where render-squid-conf's defaults look for the CA.
 CTL_PATHS = -DSI_CONFDIR='"$(inspectconfdir)"'
