@@ -56,7 +56,7 @@ double ctl_trace_log_time(const char *line, const char **msg, char *ident, size_
 unsigned ctl_trace_helpers(FILE *f, FILE *out, const struct ctl_trace_query *q,
                            struct ctl_trace_facts *facts);
 /* Prints the c-icap server-log lines of f for the si- references refs (n of them); fills the
- * service facts from the last one. Returns how many were printed. */
+ * service facts from the refusing one, else the last one. Returns how many were printed. */
 unsigned ctl_trace_service(FILE *f, FILE *out, char refs[][64], size_t n,
                            struct ctl_trace_facts *facts);
 /* Prints the summary paragraph for target line t of connection c (c may be t or NULL). */

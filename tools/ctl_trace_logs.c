@@ -205,7 +205,8 @@ unsigned ctl_trace_service(FILE *f, FILE *out, char refs[][64], size_t n,
             size_t len = strlen(refs[i]);
             if (strncmp(p, refs[i], len) || p[len] != ' ')
                 continue;
-            service_facts(line, facts);
+            if (!facts->svc_action[0] || !strcmp(facts->svc_action, "allowed"))
+                service_facts(line, facts); /* a refusal outweighs the other phase's allow */
             fputs(line, out);
             if (!strchr(line, '\n'))
                 fputc('\n', out);
