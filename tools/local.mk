@@ -66,3 +66,6 @@ tests_unit_test_ctl_trace_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_ctl_trace
 EXTRA_DIST += tests/unit/fixtures/trace/access.log tests/unit/fixtures/trace/cache.log \
 	tests/unit/fixtures/trace/server.log
+# inspect-ctl trace on the logs of a real lab: blocked, revoked, bypassed.
+TESTS += tests/e2e/t_ctl_trace.sh
+EXTRA_DIST += tests/e2e/t_ctl_trace.sh
