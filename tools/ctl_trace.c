@@ -221,8 +221,8 @@ static int run(struct trace *tr, FILE *af, FILE *cf, FILE *icf)
     printf("== srv_inspect decisions in c-icap's server log (%s)\n", tr->icap);
     nsvc = nrefs ? ctl_trace_service(icf, stdout, refs, nrefs, &facts) : 0;
     if (!nsvc)
-        printf("   (none: %s)\n", nrefs ? "not logged (allowed requests are logged only with "
-                                          "inspect.LogAllowed)" : "no ICAP verdict on this line");
+        printf("   (none: %s)\n", nrefs ? "not logged (with inspect.LogAllowed off, allowed "
+                                          "requests are not)" : "no ICAP verdict on this line");
     if (tr->found)
         ctl_trace_summary(stdout, &tr->target, have_connect ? connect : NULL, &facts);
     free(connect);
