@@ -60,6 +60,7 @@ static void set_kv(struct ctl_logrec *r, char *tok)
         {"req_verdict", offsetof(struct ctl_logrec, req_verdict)},
         {"fail", offsetof(struct ctl_logrec, fail)},
         {"groups", offsetof(struct ctl_logrec, groups)},
+        {"ref", offsetof(struct ctl_logrec, ref)},
     };
 
     if (!eq)

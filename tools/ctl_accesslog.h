@@ -9,7 +9,8 @@
  * cert_errors, rev (%note{si_rev}: the origin certificate's revocation state: good, revoked,
  * undetermined:REASON, undetermined-refused, off), verdict (the last ICAP answer: srv_inspect's
  * X-Inspect-Verdict header), req_verdict (the REQMOD answer when a RESPMOD answer followed), fail
- * (%note{si_fail}), groups (the user's groups, comma-separated: %note{si_group_} by default). Values may
+ * (%note{si_fail}), groups (the user's groups, comma-separated: %note{si_group_} by default), ref
+ * (sq-START-XACTION: the reference on Squid's error pages). Values may
  * be "quoted"; "-" means empty. Unknown keys are ignored, so older or extended formats parse.
  *
  * The verdicts of the two ICAP phases (reqmod, respmod) come from verdict and req_verdict by the
@@ -41,7 +42,7 @@ struct ctl_logrec {
     int status;
     long long bytes;
     const char *bump, *sni, *cport, *tls, *err, *cert_errors, *rev, *verdict, *req_verdict, *fail,
-        *groups; /* NULL = absent/"-" */
+        *groups, *ref; /* NULL = absent/"-" */
     const char *reqmod, *respmod; /* the verdict of each ICAP phase, NULL = none logged */
     bool verdict_unphased;        /* verdict set, but no phase= in it (an older log) */
     char tls_action[32], tls_rule[128], tls_code[32]; /* split from tls, "" when absent */

@@ -1,7 +1,7 @@
 /*
  * inspect-ctl: the operator's tool for squid-inspect. One sub-command per job:
  *   validate, explain, replay (the policy), status (what the running components enforce),
- *   pinned-report (access logs), ca init (the CA).
+ *   pinned-report, coverage, trace (logs), ca init (the CA).
  * Each sub-command lives in its own tools/ctl_*.c module; this file only dispatches.
  * Exit status: 0 success, 1 the job failed (invalid policy, I/O error), 2 usage error.
  */
@@ -13,6 +13,7 @@
 #include "ctl_pinned.h"
 #include "ctl_policy.h"
 #include "ctl_status.h"
+#include "ctl_trace.h"
 
 static const char usage[] =
     "usage: inspect-ctl COMMAND [ARGS]\n"
@@ -32,6 +33,9 @@ static const char usage[] =
     "                                  by rule, and every failure word\n"
     "  pinned-report [--min-failures N] [--min-ratio R] ACCESS_LOG...\n"
     "                                  server names whose clients reject the forged certificate\n"
+    "  trace [--access-log F] [--cache-log F] [--icap-log F] REF\n"
+    "                                  every log line of one reference from a block or error\n"
+    "                                  page (si-... or sq-...), then what happened and why\n"
     "  ca init [--dir DIR] [options]   create the inspection CA and print the squid.conf lines\n"
     "  help COMMAND                    options of one command\n"
     "\n"
@@ -71,6 +75,8 @@ int main(int argc, char **argv)
         return ctl_explain_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "coverage"))
         return ctl_coverage_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "trace"))
+        return ctl_trace_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "replay"))
         return ctl_replay_main(argc - 1, argv + 1);
     fprintf(stderr, "inspect-ctl: unknown command '%s'\n%s", cmd, usage);

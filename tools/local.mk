@@ -7,7 +7,8 @@ CTL_SOURCES = \
 	tools/ctl_policy.c tools/ctl_policy.h \
 	tools/ctl_replay.c tools/ctl_coverage.c \
 	tools/ctl_status.c tools/ctl_status.h \
-	tools/ctl_target.c tools/ctl_target.h
+	tools/ctl_target.c tools/ctl_target.h \
+	tools/ctl_trace.c tools/ctl_trace.h tools/ctl_trace_logs.c tools/ctl_trace_summary.c
 lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
 # ca init's default --dir: where render-squid-conf's defaults look for the CA.
 CTL_PATHS = -DSI_CONFDIR='"$(inspectconfdir)"'
@@ -54,3 +55,17 @@ EXTRA_DIST += tests/unit/fixtures/inspect/policy.xml tests/unit/fixtures/inspect
 
 # Benchmark (run by hand: bench/inspect-bump-bench.sh; see its header).
 dist_noinst_SCRIPTS += bench/inspect-bump-bench.sh
+# inspect-ctl trace on log fixtures cut from a lab run (tests/unit/fixtures/trace).
+check_PROGRAMS += tests/unit/test_ctl_trace
+tests_unit_test_ctl_trace_SOURCES = tests/unit/test_ctl_trace.c tests/unit/capture.h \
+	tools/ctl_trace.c tools/ctl_trace.h tools/ctl_trace_logs.c tools/ctl_trace_summary.c \
+	tools/ctl_accesslog.c tools/ctl_accesslog.h
+tests_unit_test_ctl_trace_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tools \
+	-DTRACE_FIXTURES='"$(abs_top_srcdir)/tests/unit/fixtures/trace"'
+tests_unit_test_ctl_trace_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_ctl_trace
+EXTRA_DIST += tests/unit/fixtures/trace/access.log tests/unit/fixtures/trace/cache.log \
+	tests/unit/fixtures/trace/server.log
+# inspect-ctl trace on the logs of a real lab: blocked, revoked, bypassed.
+TESTS += tests/e2e/t_ctl_trace.sh
+EXTRA_DIST += tests/e2e/t_ctl_trace.sh
