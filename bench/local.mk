@@ -19,3 +19,11 @@ dist_noinst_SCRIPTS += bench/icap-bench.sh bench/icap-policies.py bench/reload-s
 	bench/icap-instructions.sh
 # load and soak through the full stack (see bench/README): run by hand
 dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py bench/valgrind_helpers.sh
+
+# inspect-bump (run by hand: bench/inspect-bump-bench.sh; see its header).
+dist_noinst_SCRIPTS += bench/inspect-bump-bench.sh
+
+# inspect-ocsp: bench/ocsp_drive is the load driver bench/ocsp_bench.sh uses.
+check_PROGRAMS += bench/ocsp_drive
+bench_ocsp_drive_SOURCES = bench/ocsp_drive.c
+EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh

@@ -1,6 +1,5 @@
 # certgen_helper/: inspect-certgen, Squid's sslcrtd_program.
 # The request-body parser lives in lib/ (the fuzzers call it directly).
-lib_libinspect_la_SOURCES += lib/crtd_request.c lib/crtd_request.h
 
 CERTGEN_CORE = \
 	certgen_helper/forge.c certgen_helper/forge.h \
@@ -33,4 +32,7 @@ tests_unit_test_certgen_helper_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS)
 EXTRA_tests_unit_test_certgen_helper_DEPENDENCIES = certgen_helper/inspect-certgen
 TESTS += tests/unit/test_crtd_request tests/unit/test_forge tests/unit/test_certgen_store \
 	tests/unit/test_certgen_helper
-EXTRA_DIST += tests/e2e/lib/certgen-checks.sh
+# End-to-end through Squid (lab of tests/e2e/lib; tests/e2e/lib/certgen-checks.sh is theirs).
+CERTGEN_E2E = tests/e2e/t_certgen.sh tests/e2e/t_certgen_smp.sh tests/e2e/t_certgen_error_page.sh
+TESTS += $(CERTGEN_E2E)
+EXTRA_DIST += $(CERTGEN_E2E) tests/e2e/lib/certgen-checks.sh

@@ -1,6 +1,4 @@
 # ocsp_helper/: inspect-ocsp, the Squid sslcrtvalidator_program (OCSP + CRL revocation).
-lib_libinspect_la_SOURCES += lib/crtvd_request.c lib/crtvd_request.h
-
 OCSP_CORE = \
 	ocsp_helper/settings.c ocsp_helper/settings.h \
 	ocsp_helper/cli_policy.c ocsp_helper/cli_policy.h \
@@ -31,11 +29,6 @@ tests_unit_test_ocsp_verify_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) -lpthread
 
 TESTS += tests/unit/test_crtvd_request tests/unit/test_ocsp_verify
 EXTRA_DIST += tests/unit/ocsp_fixtures.sh
-
-# bench/ocsp_drive: the load driver bench/ocsp_bench.sh uses (built with make check).
-check_PROGRAMS += bench/ocsp_drive
-bench_ocsp_drive_SOURCES = bench/ocsp_drive.c
-EXTRA_DIST += bench/ocsp_bench.sh bench/ocsp_squid_bench.sh
 
 # End-to-end tests through Squid on the lab (tests/e2e/lib).
 TESTS += tests/e2e/t_ocsp_helper.sh tests/e2e/t_ocsp_revocation.sh tests/e2e/t_ocsp_deadline.sh \

@@ -8,7 +8,6 @@ CTL_SOURCES = \
 	tools/ctl_replay.c tools/ctl_coverage.c \
 	tools/ctl_status.c tools/ctl_status.h \
 	tools/ctl_target.c tools/ctl_target.h
-lib_libinspect_la_SOURCES += lib/policy_trace.c lib/policy_trace.h
 # ca init's default --dir: where render-squid-conf's defaults look for the CA.
 CTL_PATHS = -DSI_CONFDIR='"$(inspectconfdir)"'
 tools_inspect_ctl_SOURCES = tools/inspect-ctl.c $(CTL_SOURCES)
@@ -20,26 +19,21 @@ EXTRA_DIST += tools/install-deps
 # install-deps' package sets (--runtime, --build, --test, --list), with apt-get stubbed out.
 TESTS += tests/e2e/t_install_deps.sh
 EXTRA_DIST += tests/e2e/t_install_deps.sh
-include $(top_srcdir)/bump_helper/local.mk
 
-# End-to-end tests of the inspection decisions (they run on the lab of tests/e2e/lib).
-INSPECT_E2E = tests/e2e/t_inspect_policy.sh tests/e2e/t_inspect_failmodes.sh \
-	tests/e2e/t_inspect_replay.sh
+# End-to-end tests of the failure logging and of `inspect-ctl replay` (lab of tests/e2e/lib).
+INSPECT_E2E = tests/e2e/t_inspect_failmodes.sh tests/e2e/t_inspect_replay.sh
 TESTS += $(INSPECT_E2E)
 EXTRA_DIST += $(INSPECT_E2E)
 
 # Unit tests (Criterion; fixtures in tests/unit/fixtures/inspect).
-INSPECT_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/bump_helper -I$(top_srcdir)/tools \
+INSPECT_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tools \
 	-DFIXTURES='"$(abs_top_srcdir)/tests/unit/fixtures/inspect"' \
 	-DINSPECT_CTL='"$(abs_top_builddir)/tools/inspect-ctl"' $(CTL_PATHS)
-check_PROGRAMS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
-tests_unit_test_inspect_bump_SOURCES = tests/unit/test_inspect_bump.c $(BUMP_SOURCES)
-tests_unit_test_inspect_bump_CFLAGS = $(INSPECT_UNIT_CFLAGS)
-tests_unit_test_inspect_bump_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS) -lpthread
+check_PROGRAMS += tests/unit/test_inspect_ctl
 tests_unit_test_inspect_ctl_SOURCES = tests/unit/test_inspect_ctl.c tests/unit/capture.h $(CTL_SOURCES)
 tests_unit_test_inspect_ctl_CFLAGS = $(INSPECT_UNIT_CFLAGS) -DSI_STATE_DIR='"/nonexistent"'
 tests_unit_test_inspect_ctl_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS) $(LIBXML2_LIBS)
-TESTS += tests/unit/test_inspect_bump tests/unit/test_inspect_ctl
+TESTS += tests/unit/test_inspect_ctl
 check_PROGRAMS += tests/unit/test_ctl_status
 tests_unit_test_ctl_status_SOURCES = tests/unit/test_ctl_status.c tests/unit/capture.h \
 	tools/ctl_status.c tools/ctl_status.h
@@ -51,6 +45,3 @@ EXTRA_DIST += tests/unit/fixtures/inspect/policy.xml tests/unit/fixtures/inspect
 	tests/unit/fixtures/inspect/access-failmodes.log tests/unit/fixtures/inspect/access-policy.log \
 	tests/unit/fixtures/inspect/access-nontls.log tests/unit/fixtures/inspect/access-rev.log \
 	tests/unit/fixtures/inspect/access-native.log
-
-# Benchmark (run by hand: bench/inspect-bump-bench.sh; see its header).
-dist_noinst_SCRIPTS += bench/inspect-bump-bench.sh

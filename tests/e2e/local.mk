@@ -7,9 +7,6 @@ E2E_TESTS = \
 	tests/e2e/t_lab_selftest.sh \
 	tests/e2e/t_squid_conf_parse.sh \
 	tests/e2e/t_bump_and_splice.sh \
-	tests/e2e/t_certgen_error_page.sh \
-	tests/e2e/t_certgen.sh \
-	tests/e2e/t_certgen_smp.sh \
 	tests/e2e/t_icap_inspect.sh \
 	tests/e2e/t_icap_startup_policy.sh \
 	tests/e2e/t_inspect_squid.sh \

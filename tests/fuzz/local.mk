@@ -13,7 +13,7 @@ EXTRA_DIST += tests/fuzz/README tests/fuzz/run-fuzz.sh tests/fuzz/make-seeds.sh 
 	tests/fuzz/fuzz_ocsp_response.c tests/fuzz/fuzz_crl.c tests/fuzz/fuzz_policy.c \
 	tests/fuzz/fuzz_httpreq.c tests/fuzz/fuzz_decode.c tests/fuzz/fuzz_blockpage.c
 
-fuzz: schema/policy_rng.c config.h
+fuzz: lib/policy_rng.c config.h
 	SRCDIR='$(abs_top_srcdir)' BUILDDIR='$(abs_top_builddir)' \
 	FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_JOBS='$(FUZZ_JOBS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
 	PYTHON3='$(PYTHON3)' \

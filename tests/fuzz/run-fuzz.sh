@@ -36,7 +36,13 @@ cflags="-std=c11 -g -O1 -D_GNU_SOURCE -I$SRCDIR/lib -I$SRCDIR/ocsp_helper -I$SRC
 # The code under test: libinspect's sources, the generated schema, the OCSP/CRL judge.
 echo "run-fuzz: building with $FUZZ_CC in $out"
 objs=""
-for src in "$SRCDIR"/lib/*.c "$BUILDDIR/schema/policy_rng.c" "$SRCDIR/ocsp_helper/ocsp_verify.c" \
+# lib/policy_rng.c is generated in the build tree (in an in-tree build it also matches lib/*.c)
+libsrcs=""
+for src in "$SRCDIR"/lib/*.c; do
+    [ "$(basename "$src")" = policy_rng.c ] || libsrcs="$libsrcs $src"
+done
+# shellcheck disable=SC2086
+for src in $libsrcs "$BUILDDIR/lib/policy_rng.c" "$SRCDIR/ocsp_helper/ocsp_verify.c" \
            "$SRCDIR/tests/fuzz/fuzz_pki.c" "$SRCDIR/bump_helper/extacl_io.c"; do
     o=$obj/$(basename "$src" .c).o
     if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
