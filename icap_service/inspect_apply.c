@@ -17,6 +17,7 @@
 #include "simple_api.h"
 
 #include "blockpage.h"
+#include "bodyscan.h"
 #include "log.h"
 #include "inspect_txn.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security.h"
+#include "bodyscan.h"
 
 bool si_luhn_valid(const char *digits, size_t n)
 {

@@ -18,9 +18,10 @@ lib_libinspect_la_SOURCES += \
 	lib/strmatch.c lib/strmatch.h \
 	lib/filetype.c lib/filetype.h \
 	lib/policy.h lib/security.h lib/policy_internal.h \
+	lib/policy_loadctx.c lib/policy_loadctx.h \
 	lib/policy_load.c lib/policy_hint.c lib/policy_objects.c lib/policy_rules.c lib/policy_secrules.c \
 	lib/policy_check.c lib/policy_query.c lib/policy_categories.c \
-	lib/security.c lib/bodyscan.c lib/blockpage.c lib/blockpage.h \
+	lib/security.c lib/bodyscan.c lib/bodyscan.h lib/blockpage.c lib/blockpage.h \
 	lib/policy_holder.c lib/policy_holder.h lib/policy_status.c lib/policy_status.h \
 	lib/decode.c lib/decode.h lib/httpreq.c lib/httpreq.h \
 	lib/policy_trace.c lib/policy_trace.h

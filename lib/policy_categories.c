@@ -17,7 +17,7 @@
  * Ownership: sources and categories are struct pobj owned by the policy's object array.
  * Thread-safety: runs only while a policy is being loaded (single-threaded per policy).
  */
-#include "policy_internal.h"
+#include "policy_loadctx.h"
 
 #include <errno.h>
 #include <libxml/tree.h>

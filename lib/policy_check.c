@@ -8,7 +8,7 @@
  * that key with tokens that are a subset of A's. This is conservative: it reports only rules
  * that provably can never match, never a false alarm.
  */
-#include "policy_internal.h"
+#include "policy_loadctx.h"
 
 #include <ctype.h>
 #include <stdlib.h>

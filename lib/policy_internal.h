@@ -18,7 +18,7 @@
 #include "strmatch.h"
 
 /* OBJ_CATEGORIES is a <categories> source (nothing loaded); OBJ_CATEGORY is one category of a
- * source, created and loaded when a rule first names it (find_object never returns it). */
+ * source, created and loaded when a rule first names it (pl_find_object never returns it). */
 enum pobj_kind { OBJ_NETWORK, OBJ_DOMAINS, OBJ_USERS, OBJ_GROUPS, OBJ_URLS, OBJ_CATEGORIES,
                  OBJ_CATEGORY, OBJ_KIND_COUNT };
 
@@ -184,19 +184,8 @@ struct si_policy {
     unsigned long long inputs_sig;
 };
 
-/* ---- shared by the load modules ---- */
-struct load_ctx {
-    struct si_policy *p;
-    const char *name; /* for messages */
-    char *err;
-    size_t errsize;
-    size_t nerr;
-};
-
-/* Appends "name:line: msg" as one more line of ctx->err. Always returns -1. */
-int lc_error(struct load_ctx *lc, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
+/* ---- the load modules (the load context they share: policy_loadctx.h) ---- */
+struct load_ctx;
 struct _xmlNode;
 /* policy_rules.c: compile sections (return 0 or -1 after lc_error). */
 int pl_compile_inspection(struct load_ctx *lc, struct _xmlNode *sec);
@@ -205,16 +194,7 @@ int pl_compile_security(struct load_ctx *lc, struct _xmlNode *sec);
 /* policy_objects.c */
 int pl_compile_objects(struct load_ctx *lc, struct _xmlNode *sec);
 int pl_compile_settings(struct load_ctx *lc, struct _xmlNode *sec);
-int pl_resolve_refs(struct load_ctx *lc, int line, const char *ids, enum pobj_kind kind,
-                    struct refs *out);
-struct pobj *pl_inline_object(struct load_ctx *lc, enum pobj_kind kind, int line);
-int pl_refs_add(struct refs *r, struct pobj *o);
-int pl_names_inline(struct load_ctx *lc, int line, const char *text, enum pobj_kind kind,
-                    struct refs *out);
-char *pl_path_resolve(const struct si_policy *p, const char *file);
-/* policy_load.c: records that the load reads path now (call just before reading it). */
-void pl_input_add(struct si_policy *p, const char *path);
-const char *pl_kind_name(enum pobj_kind k); /* "network" ... "categories" "category" */
+void pl_free_objects(struct si_policy *p);
 /* policy_categories.c: a <categories> source (checks its dir and files; loads nothing), and
  * the category="names" attribute of a server-name/host condition: resolves each name, loads
  * the category on its first use, adds it to out and appends "%source:name " tokens to tok. */
@@ -222,12 +202,6 @@ int pl_compile_categories(struct load_ctx *lc, struct _xmlNode *n, struct pobj *
 int pl_category_refs(struct load_ctx *lc, int line, const char *names, struct refs *out,
                      char *tok, size_t toksize);
 void pl_free_categories(struct pobj *o);
-void pl_free_objects(struct si_policy *p);
-/* XML helpers: malloc'd copies (free()), NULL when absent. */
-char *pl_attr(struct _xmlNode *n, const char *name);
-char *pl_text(struct _xmlNode *n);
-int pl_line(struct _xmlNode *n);
-bool pl_is(struct _xmlNode *n, const char *name); /* element named name */
 /* policy_hint.c: appends to msg what policy.rng allows, for a RELAX NG error about attributes
  * (libxml2's codes XML_RELAXNG_ERR_ATTRVALID, XML_RELAXNG_ERR_INVALIDATTR); else nothing. */
 struct _xmlError;
@@ -245,6 +219,9 @@ void pl_ckeys_free(struct ckey *keys, size_t n);
 int pl_check_unreachable(struct load_ctx *lc);
 /* policy_rules.c: free compiled rules */
 void pl_free_rules(struct si_policy *p);
+
+/* policy_loadctx.c: "network" ... "categories" "category" (also for policy_query.c). */
+const char *pl_kind_name(enum pobj_kind k);
 
 /* policy_query.c: condition evaluation shared with security.c. reason may be NULL. */
 bool pq_cond_common(const struct cond_common *c, const char *client_ip, const char *user,

@@ -3,7 +3,7 @@
  * Sections are compiled by policy_objects.c and policy_rules.c; semantic checks that span
  * sections by policy_check.c.
  */
-#include "policy_internal.h"
+#include "policy_loadctx.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -29,28 +29,6 @@ static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 static void xml_init(void)
 {
     xmlInitParser();
-}
-
-int lc_error(struct load_ctx *lc, int line, const char *fmt, ...)
-{
-    size_t used = strlen(lc->err);
-    va_list ap;
-
-    if (lc->nerr++ >= SI_POLICY_MAX_ERRORS || used + 2 >= lc->errsize)
-        return -1;
-    if (used) {
-        lc->err[used++] = '\n';
-        lc->err[used] = '\0';
-    }
-    int n = line > 0 ? snprintf(lc->err + used, lc->errsize - used, "%s:%d: ", lc->name, line)
-                     : snprintf(lc->err + used, lc->errsize - used, "%s: ", lc->name);
-    if (n < 0 || (size_t)n >= lc->errsize - used)
-        return -1;
-    used += (size_t)n;
-    va_start(ap, fmt);
-    vsnprintf(lc->err + used, lc->errsize - used, fmt, ap);
-    va_end(ap);
-    return -1;
 }
 
 /* libxml2 2.12 made the structured error callback's error const (xmlStructuredErrorFunc). */
@@ -372,58 +350,6 @@ const struct si_policy_settings *si_policy_settings(const struct si_policy *p)
 const char *si_policy_block_html(const struct si_policy *p)
 {
     return p->block_html;
-}
-
-static unsigned long long fnv(unsigned long long h, const void *data, size_t n)
-{
-    const unsigned char *b = data;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-/* Folds path and its identity now (or "absent") into h. */
-static unsigned long long fold_identity(unsigned long long h, const char *path)
-{
-    struct stat st;
-
-    h = fnv(h, path, strlen(path) + 1);
-    if (stat(path, &st) < 0)
-        return fnv(h, "-", 1);
-    h = fnv(h, &st.st_dev, sizeof(st.st_dev));
-    h = fnv(h, &st.st_ino, sizeof(st.st_ino));
-    h = fnv(h, &st.st_size, sizeof(st.st_size));
-    h = fnv(h, &st.st_mtim.tv_sec, sizeof(st.st_mtim.tv_sec));
-    return fnv(h, &st.st_mtim.tv_nsec, sizeof(st.st_mtim.tv_nsec));
-}
-
-#define SIG_SEED 1469598103934665603ull
-
-void pl_input_add(struct si_policy *p, const char *path)
-{
-    char **nv = realloc(p->inputs, (p->ninputs + 1) * sizeof(*nv));
-
-    if (!nv)
-        return; /* only the watch for changes is lost */
-    p->inputs = nv;
-    if (!(p->inputs[p->ninputs] = strdup(path)))
-        return;
-    p->ninputs++;
-    p->inputs_sig = fold_identity(p->inputs_sig ? p->inputs_sig : SIG_SEED, path);
-}
-
-unsigned long long si_policy_inputs_signature(const struct si_policy *p, bool live)
-{
-    unsigned long long h = 0;
-
-    if (!live || !p)
-        return p ? p->inputs_sig : 0;
-    for (size_t i = 0; i < p->ninputs; i++)
-        h = fold_identity(h ? h : SIG_SEED, p->inputs[i]);
-    return h;
 }
 
 void si_policy_get_stats(const struct si_policy *p, struct si_policy_stats *out)

@@ -1,45 +1,14 @@
 /*
- * policy_objects.c: <settings> and <objects> of a policy, object references and XML helpers
- * shared by the other policy_*.c modules.
+ * policy_objects.c: <settings> and <objects> of a policy (the references to objects and the
+ * XML helpers are in policy_loadctx.c).
  */
-#include "policy_internal.h"
+#include "policy_loadctx.h"
 
 #include <ctype.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-char *pl_attr(xmlNodePtr n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, BAD_CAST name);
-    char *copy;
-
-    if (!v)
-        return NULL;
-    copy = strdup((const char *)v);
-    xmlFree(v);
-    return copy;
-}
-
-char *pl_text(xmlNodePtr n)
-{
-    xmlChar *v = xmlNodeGetContent(n);
-    char *copy = strdup(v ? (const char *)v : "");
-
-    xmlFree(v);
-    return copy;
-}
-
-int pl_line(xmlNodePtr n)
-{
-    return (int)xmlGetLineNo(n);
-}
-
-bool pl_is(xmlNodePtr n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST name);
-}
 
 int pl_parse_size(const char *s, unsigned long long *out)
 {
@@ -77,19 +46,6 @@ int pl_parse_duration_ms(const char *s, long *out)
     else
         return -1;
     return 0;
-}
-
-char *pl_path_resolve(const struct si_policy *p, const char *file)
-{
-    char *out;
-
-    if (file[0] == '/')
-        return strdup(file);
-    size_t n = strlen(p->base_dir) + strlen(file) + 2;
-    out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", p->base_dir, file);
-    return out;
 }
 
 /* Reads a block-page template (at most 64 KiB, no NUL bytes). */
@@ -152,99 +108,6 @@ int pl_compile_settings(struct load_ctx *lc, xmlNodePtr sec)
         }
     }
     return rc;
-}
-
-static struct pobj *new_object(struct load_ctx *lc, enum pobj_kind kind, int line, char *id)
-{
-    struct si_policy *p = lc->p;
-    struct pobj *o = calloc(1, sizeof(*o));
-    struct pobj **nv = realloc(p->objs, (p->nobjs + 1) * sizeof(*nv));
-
-    if (!o || !nv) {
-        free(o);
-        if (nv)
-            p->objs = nv;
-        free(id);
-        lc_error(lc, line, "out of memory");
-        return NULL;
-    }
-    p->objs = nv;
-    o->id = id;
-    o->kind = kind;
-    o->line = line;
-    p->objs[p->nobjs++] = o;
-    return o;
-}
-
-struct pobj *pl_inline_object(struct load_ctx *lc, enum pobj_kind kind, int line)
-{
-    return new_object(lc, kind, line, NULL);
-}
-
-const char *pl_kind_name(enum pobj_kind k)
-{
-    static const char *const names[OBJ_KIND_COUNT] = {"network", "domains", "users", "groups",
-                                                      "urls", "categories", "category"};
-    return (unsigned)k < OBJ_KIND_COUNT ? names[k] : "?";
-}
-
-/* Objects declared in <objects> (loaded categories have their own name space). */
-static struct pobj *find_object(const struct si_policy *p, const char *id)
-{
-    for (size_t i = 0; i < p->nobjs; i++)
-        if (p->objs[i]->id && p->objs[i]->kind != OBJ_CATEGORY && strcmp(p->objs[i]->id, id) == 0)
-            return p->objs[i];
-    return NULL;
-}
-
-int pl_refs_add(struct refs *r, struct pobj *o)
-{
-    struct pobj **nv = realloc(r->v, (r->n + 1) * sizeof(*nv));
-
-    if (!nv)
-        return -1;
-    r->v = nv;
-    r->v[r->n++] = o;
-    return 0;
-}
-
-int pl_resolve_refs(struct load_ctx *lc, int line, const char *ids, enum pobj_kind kind,
-                    struct refs *out)
-{
-    char *copy = strdup(ids ? ids : ""), *save = NULL;
-    int rc = 0;
-
-    for (char *id = strtok_r(copy, " \t\r\n", &save); id; id = strtok_r(NULL, " \t\r\n", &save)) {
-        struct pobj *o = find_object(lc->p, id);
-        if (!o)
-            rc = lc_error(lc, line, "unknown object '%s' (no <%s id=\"%s\"> in <objects>)", id,
-                          pl_kind_name(kind), id);
-        else if (o->kind != kind)
-            rc = lc_error(lc, line, "object '%s' (line %d) is a <%s>, a <%s> is needed here", id,
-                          o->line, pl_kind_name(o->kind), pl_kind_name(kind));
-        else if (pl_refs_add(out, o) < 0)
-            rc = lc_error(lc, line, "out of memory");
-    }
-    free(copy);
-    return rc;
-}
-
-/* An inline list of names (domains, users, groups) as an anonymous object. */
-int pl_names_inline(struct load_ctx *lc, int line, const char *text, enum pobj_kind kind,
-                    struct refs *out)
-{
-    struct pobj *o = pl_inline_object(lc, kind, line);
-    char bad[96];
-
-    if (!o)
-        return -1;
-    if (!(o->names = si_nameset_new(8)) || pl_refs_add(out, o) < 0)
-        return lc_error(lc, line, "out of memory");
-    if (si_nameset_add_words(o->names, text, bad, sizeof(bad)) < 0)
-        return lc_error(lc, line, "'%s' is not a valid name", bad);
-    if (si_nameset_count(o->names) == 0)
-        return lc_error(lc, line, "empty list of names");
-    return 0;
 }
 
 static int compile_network(struct load_ctx *lc, xmlNodePtr n, struct pobj *o)
@@ -335,14 +198,14 @@ int pl_compile_objects(struct load_ctx *lc, xmlNodePtr sec)
             if (pl_is(n, pl_kind_name((enum pobj_kind)k)))
                 kind = (enum pobj_kind)k;
         char *id = pl_attr(n, "id");
-        struct pobj *dup = id ? find_object(lc->p, id) : NULL;
+        struct pobj *dup = id ? pl_find_object(lc->p, id) : NULL;
         if (dup) {
             rc = lc_error(lc, pl_line(n), "duplicate object id '%s' (first defined on line %d)", id,
                           dup->line);
             free(id);
             continue;
         }
-        struct pobj *o = new_object(lc, kind, pl_line(n), id);
+        struct pobj *o = pl_new_object(lc, kind, pl_line(n), id);
         if (!o)
             return -1;
         if (kind == OBJ_NETWORK && compile_network(lc, n, o) < 0)

@@ -2,7 +2,7 @@
  * policy_rules.c: compiles <https-inspection> and <certificate-validation>, the conditions they
  * share with <security-policy> (source, user, group), and frees all compiled rules.
  */
-#include "policy_internal.h"
+#include "policy_loadctx.h"
 
 #include <ctype.h>
 #include <libxml/tree.h>

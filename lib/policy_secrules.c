@@ -2,7 +2,7 @@
  * policy_secrules.c: compiles <security-policy> rules (conditions and modify actions) into
  * struct sec_rule, with their phase (request or response) and unreachable-check keys.
  */
-#include "policy_internal.h"
+#include "policy_loadctx.h"
 
 #include <ctype.h>
 #include <libxml/tree.h>

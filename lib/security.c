@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodyscan.h"
 #include "filetype.h"
 #include "log.h"
 #include "policy_internal.h"

@@ -67,6 +67,7 @@ enum si_mod_type {
     SI_MOD_ADD_HEADER, SI_MOD_SET_HEADER, SI_MOD_REMOVE_HEADER, SI_MOD_SET_QUERY, SI_MOD_REPLACE_BODY
 };
 
+/* The helpers that apply a verdict's modifications are in bodyscan.h. */
 struct si_sec_mod {
     enum si_mod_type type;
     bool on_response; /* header changes: response headers instead of request headers */
@@ -106,28 +107,5 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
 bool si_security_phase_uses_body(const struct si_policy *p, enum si_sec_phase phase);
 /* Whether any rule has rules for the phase at all (no rules: answer 204 at once). */
 bool si_security_phase_has_rules(const struct si_policy *p, enum si_sec_phase phase);
-
-/* ---- helpers for applying verdicts, pure functions ---- */
-
-/*
- * Payment-card numbers in text: runs of 13-19 digits (single spaces, dashes or '+' between
- * digits allowed) starting with 2-6 and passing the Luhn check. Counts up to limit.
- */
-unsigned si_count_payment_cards(const unsigned char *data, size_t len, unsigned limit);
-bool si_luhn_valid(const char *digits, size_t n);
-
-/*
- * Sets query parameter name=value in the query string query (may be NULL), replacing every
- * existing occurrence or appending. name and value are percent-encoded. Returns a new string
- * (free()) or NULL on allocation failure.
- */
-char *si_query_set_param(const char *query, const char *name, const char *value);
-
-/*
- * Applies the replace-body modifications of mods to data. Returns a new buffer (free()) and its
- * length in *outlen, or NULL when nothing was replaced (the body is unchanged).
- */
-unsigned char *si_body_replace(const unsigned char *data, size_t len, const struct si_sec_mod *mods,
-                               size_t nmods, size_t *outlen);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "decode.h"
-#include "security.h"
+#include "bodyscan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

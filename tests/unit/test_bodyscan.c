@@ -5,7 +5,7 @@
 
 #include "blockpage.h"
 #include "filetype.h"
-#include "security.h"
+#include "bodyscan.h"
 
 static unsigned cards(const char *s)
 {

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "policy_fixture.h"
+#include "bodyscan.h"
 #include "security.h"
 
 static char err[2048];
