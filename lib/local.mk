@@ -6,7 +6,8 @@ lib_libinspect_la_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/errbuf.c lib/errbuf.h \
 	lib/helper_io.c lib/helper_io.h \
-	lib/ttlmap.c lib/ttlmap.h
+	lib/ttlmap.c lib/ttlmap.h \
+	lib/units.c lib/units.h
 # helper request bodies: Squid's sslcrtd (inspect-certgen) and sslcrtvalidator (inspect-ocsp)
 lib_libinspect_la_SOURCES += \
 	lib/crtd_request.c lib/crtd_request.h \

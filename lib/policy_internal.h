@@ -206,8 +206,6 @@ void pl_free_categories(struct pobj *o);
  * (libxml2's codes XML_RELAXNG_ERR_ATTRVALID, XML_RELAXNG_ERR_INVALIDATTR); else nothing. */
 struct _xmlError;
 void pl_schema_hint(const struct _xmlError *e, char *msg, size_t msgsize);
-int pl_parse_size(const char *s, unsigned long long *out);
-int pl_parse_duration_ms(const char *s, long *out);
 /* policy_rules.c: shared conditions. pl_common_cond returns 1 if n was source/user/group. */
 int pl_common_cond(struct load_ctx *lc, struct _xmlNode *n, struct cond_common *c,
                    struct ckey **keys, size_t *nkeys);

@@ -10,43 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int pl_parse_size(const char *s, unsigned long long *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = 0;
-
-    if (end == s)
-        return -1;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    default: break;
-    }
-    if (*end || v > (~0ull >> shift))
-        return -1;
-    *out = v << shift;
-    return 0;
-}
-
-int pl_parse_duration_ms(const char *s, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-
-    if (end == s || v < 0)
-        return -1;
-    if (strcmp(end, "ms") == 0)
-        *out = v;
-    else if (*end == '\0' || strcmp(end, "s") == 0)
-        *out = v * 1000;
-    else if (strcmp(end, "m") == 0)
-        *out = v * 60000;
-    else
-        return -1;
-    return 0;
-}
+#include "units.h"
 
 /* Reads a block-page template (at most 64 KiB, no NUL bytes). */
 static char *read_template(const char *path)
@@ -86,7 +50,7 @@ int pl_compile_settings(struct load_ctx *lc, xmlNodePtr sec)
             p->settings.groups_header = p->groups_header;
         } else if (pl_is(n, "inspection-limit")) {
             char *size = pl_attr(n, "size"), *act = pl_attr(n, "action");
-            if (!size || pl_parse_size(size, &p->settings.inspection_limit) < 0)
+            if (!size || si_parse_size(size, &p->settings.inspection_limit) < 0)
                 rc = lc_error(lc, pl_line(n), "inspection-limit: size '%s' is not a size",
                               size ? size : "");
             p->settings.too_large_block = act && strcmp(act, "block") == 0;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
+
 /* Appends the unreachable-check tokens of referenced lists ("@id ") to buf. */
 static void id_tokens(const char *ids, char *buf, size_t size)
 {
@@ -219,7 +221,7 @@ static int revocation_attrs(struct load_ctx *lc, xmlNodePtr n, int *rev, long *t
     *rev = r ? enum_of(r, rev_names, 3, -1) : -1;
     *crl = c ? enum_of(c, crl_names, 3, -1) : -1;
     *tmo = -1;
-    if (t && (pl_parse_duration_ms(t, tmo) < 0 || *tmo < 1 || *tmo > 600000))
+    if (t && (si_parse_duration_ms(t, tmo) < 0 || *tmo < 1 || *tmo > 600000))
         rc = lc_error(lc, pl_line(n), "ocsp-timeout '%s' must be between 1ms and 10m", t);
     free(r);
     free(t);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "filetype.h"
+#include "units.h"
 
 static const char *const sec_names[] = {"allow", "block", "modify", "redirect"};
 
@@ -166,7 +167,7 @@ static int size_cond(struct load_ctx *lc, xmlNodePtr n, struct size_cond *s, str
     int rc = 0;
 
     s->set = true;
-    if ((min && pl_parse_size(min, &s->min) < 0) || (max && pl_parse_size(max, &s->max) < 0))
+    if ((min && si_parse_size(min, &s->min) < 0) || (max && si_parse_size(max, &s->max) < 0))
         rc = lc_error(lc, pl_line(n), "body-size: not a size");
     else if (!min && !max)
         rc = lc_error(lc, pl_line(n), "body-size needs min, max or both");

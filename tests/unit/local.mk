@@ -15,3 +15,9 @@ tests_unit_test_ttlmap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ttlmap_LDADD = $(UNIT_LDADD) -lpthread
 
 TESTS += tests/unit/test_ttlmap
+
+check_PROGRAMS += tests/unit/test_units
+tests_unit_test_units_SOURCES = tests/unit/test_units.c
+tests_unit_test_units_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_units_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_units
