@@ -21,6 +21,7 @@
 #include "helper_io.h"
 #include "log.h"
 #include "service.h"
+#include "units.h"
 
 #define DEFAULT_MAX_BYTES (4u * 1024 * 1024)
 
@@ -56,29 +57,15 @@ static void usage(FILE *f, const char *prog)
             prog);
 }
 
+/* -M: a size of lib/units.h that fits in size_t. */
 static int parse_size(const char *s, size_t *out)
 {
-    static const struct {
-        const char *unit;
-        size_t mult;
-    } units[] = {{"", 1},           {"B", 1},           {"KB", 1024},       {"K", 1024},
-                 {"MB", 1u << 20},  {"M", 1u << 20},    {"GB", 1u << 30},   {"G", 1u << 30}};
-    char *end;
     unsigned long long v;
 
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || end == s)
+    if (si_parse_size(s, &v) < 0 || v > SIZE_MAX)
         return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcasecmp(end, units[i].unit) == 0) {
-            if (v > SIZE_MAX / units[i].mult)
-                return -1;
-            *out = (size_t)v * units[i].mult;
-            return 0;
-        }
-    }
-    return -1;
+    *out = (size_t)v;
+    return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)

@@ -267,3 +267,21 @@ Test(helper, drop_in_command_line)
     cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2);
     free(r.out);
 }
+
+/* -M takes the size grammar of lib/units.h: a negative or junk size is a usage error. */
+Test(helper, bad_cache_size_is_a_usage_error)
+{
+    const char *sizes[] = {"-1", "-1MB", " 4MB", "4 MB", "4TB", "", "99999999999999999999"};
+    char db[96];
+    struct run r;
+
+    snprintf(db, sizeof(db), "%s/db", dir);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        const char *args[] = {"-c", "-s", db, "-M", sizes[i], NULL};
+        run_helper(args, "", 0, &r);
+        cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2, "-M '%s': status %d",
+                  sizes[i], r.status);
+        cr_expect_not_null(strstr(r.err, "not a size"), "-M '%s': %s", sizes[i], r.err);
+        free(r.out);
+    }
+}
