@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
+
 void ocsp_settings_defaults(struct ocsp_settings *s)
 {
     memset(s, 0, sizeof(*s));
@@ -18,23 +20,9 @@ void ocsp_settings_defaults(struct ocsp_settings *s)
 
 long ocsp_duration_ms(const char *text)
 {
-    char *end;
-    double v;
+    long ms;
 
-    if (!text || !*text)
+    if (si_parse_duration_ms(text, &ms) < 0 || ms < 1 || ms > 600000)
         return -1;
-    v = strtod(text, &end);
-    if (end == text || v <= 0)
-        return -1;
-    if (strcmp(end, "ms") == 0)
-        ;
-    else if (strcmp(end, "m") == 0)
-        v *= 60000.0;
-    else if (*end == '\0' || strcmp(end, "s") == 0)
-        v *= 1000.0;
-    else
-        return -1;
-    if (v < 1 || v > 600000)
-        return -1;
-    return (long)v;
+    return ms;
 }

@@ -29,7 +29,8 @@ struct ocsp_settings {
 
 void ocsp_settings_defaults(struct ocsp_settings *s);
 
-/* Parses "3s", "1500ms", "2m", "3" (seconds) into milliseconds (1..600000). -1 when invalid. */
+/* A duration of lib/units.h ("3s", "1500ms", "2m", "3" seconds) in milliseconds, 1..600000;
+ * -1 when invalid or out of range. */
 long ocsp_duration_ms(const char *text);
 
 #endif

@@ -373,6 +373,12 @@ Test(settings, command_line_policy_first_match_and_durations)
     cr_assert_eq(ocsp_duration_ms("2"), 2000);
     cr_assert_eq(ocsp_duration_ms("0"), -1);
     cr_assert_eq(ocsp_duration_ms("3 hours"), -1);
+    /* the grammar of lib/units.h: whole numbers only, at most 10 minutes */
+    cr_assert_eq(ocsp_duration_ms("10m"), 600000);
+    cr_assert_eq(ocsp_duration_ms("601s"), -1);
+    cr_assert_eq(ocsp_duration_ms("1.5s"), -1);
+    cr_assert_eq(ocsp_duration_ms("-3s"), -1);
+    cr_assert_eq(ocsp_duration_ms(" 3s"), -1);
 }
 
 static void write_policy(const char *path, const char *mode)
