@@ -12,6 +12,7 @@
  *   inspect.MaxRequestHoldSize 0       # most request body bytes held before answering
  *   inspect.MaxResponseHoldSize 60K    # the same for responses (see below)
  *   inspect.MaxHoldSize SIZE           # sets both
+ *   (SIZE: digits with an optional K, M or G, 1024-based, optionally followed by B)
  *   inspect.MaxHeldMemory 256M         # all held bodies of a c-icap child together (0: no cap)
  *
  * Body rules need the body before the answer, so the service holds its answer until it has
@@ -54,6 +55,7 @@
 
 #include "inspect_txn.h"
 #include "policy_holder.h"
+#include "units.h"
 
 static int inspect_init(ci_service_xdata_t *x, struct ci_server_conf *conf);
 static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf);
@@ -74,26 +76,21 @@ static ci_off_t MaxResponseHoldSize = DEFAULT_RESPONSE_HOLD;
 #define DEFAULT_HELD_MEMORY (256 * 1024 * 1024)
 static ci_off_t MaxHeldMemory = DEFAULT_HELD_MEMORY;
 
-/* Like ci_cfg_size_off, but 0 is a valid value (ci_cfg_size_off ignores it). */
+/* Like ci_cfg_size_off, but 0 is a valid value (ci_cfg_size_off ignores it) and the
+ * grammar is lib/units.h's, shared with the policy and the helpers. */
 static int parse_size(const char *directive, const char **argv, ci_off_t *out)
 {
-    char *end;
-    long long v;
+    unsigned long long v;
 
     if (!argv || !argv[0]) {
         ci_debug_printf(1, "inspect: %s needs a size (e.g. 60K, 1M, 0)\n", directive);
         return 0;
     }
-    errno = 0;
-    v = strtoll(argv[0], &end, 10);
-    if (errno || end == argv[0] || v < 0)
+    if (si_parse_size(argv[0], &v) < 0 || v > (unsigned long long)CI_STRTO_OFF_T_MAX) {
+        ci_debug_printf(1, "inspect: %s: '%s' is not a size (e.g. 60K, 1M, 0)\n", directive,
+                        argv[0]);
         return 0;
-    if (*end == 'k' || *end == 'K')
-        v *= 1024, end++;
-    else if (*end == 'm' || *end == 'M')
-        v *= 1024 * 1024, end++;
-    if (*end)
-        return 0;
+    }
     *out = (ci_off_t)v;
     return 1;
 }
