@@ -1,6 +1,7 @@
 /* helper_io.c: Squid SslBump helper framing (see helper_io.h). */
 #include "helper_io.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -59,6 +60,7 @@ void si_helper_request_clear(struct si_helper_request *req)
 
 static size_t available(const struct si_helper_reader *r)
 {
+    assert(r->start <= r->end && r->end <= r->cap);
     return r->end - r->start;
 }
 

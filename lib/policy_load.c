@@ -5,6 +5,7 @@
  */
 #include "policy_loadctx.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/xmlversion.h>
@@ -316,7 +317,13 @@ struct si_policy *si_policy_ref(struct si_policy *p)
 
 void si_policy_unref(struct si_policy *p)
 {
-    if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+    int before;
+
+    if (!p)
+        return;
+    before = atomic_fetch_sub(&p->refs, 1);
+    assert(before > 0); /* more unrefs than refs */
+    if (before != 1)
         return;
     pl_free_rules(p);
     pl_free_objects(p);

@@ -5,6 +5,7 @@
  */
 #include "policy_loadctx.h"
 
+#include <assert.h>
 #include <libxml/tree.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,9 +15,11 @@
 
 int lc_error(struct load_ctx *lc, int line, const char *fmt, ...)
 {
-    size_t used = strlen(lc->err);
+    size_t used;
     va_list ap;
 
+    assert(lc->err && lc->errsize > 0);
+    used = strlen(lc->err);
     if (lc->nerr++ >= SI_POLICY_MAX_ERRORS || used + 2 >= lc->errsize)
         return -1;
     if (used) {
@@ -109,6 +112,7 @@ const char *pl_kind_name(enum pobj_kind k)
 {
     static const char *const names[OBJ_KIND_COUNT] = {"network", "domains", "users", "groups",
                                                       "urls", "categories", "category"};
+    assert((unsigned)k < OBJ_KIND_COUNT);
     return (unsigned)k < OBJ_KIND_COUNT ? names[k] : "?";
 }
 

@@ -8,6 +8,7 @@
  */
 #include "ttlmap.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdalign.h>
 #include <stddef.h>
@@ -174,6 +175,7 @@ static void unlink_slot(struct si_ttlmap *m, struct entry **slot, struct graveya
 {
     struct entry *e = *slot;
 
+    assert(m->count > 0 && !g->e[1]); /* a graveyard holds two entries */
     *slot = e->chain;
     list_remove(m, e);
     m->count--;
@@ -184,8 +186,12 @@ static void unlink_slot(struct si_ttlmap *m, struct entry **slot, struct graveya
 static void evict_one(struct si_ttlmap *m, struct graveyard *g)
 {
     struct entry *victim = m->lru;
+    struct entry **slot;
 
-    unlink_slot(m, find(m, key_of(m, victim), victim->keylen, victim->hash), g);
+    assert(victim);
+    slot = find(m, key_of(m, victim), victim->keylen, victim->hash);
+    assert(slot && *slot == victim); /* every entry of the LRU list is in its bucket */
+    unlink_slot(m, slot, g);
 }
 
 /* Links a new entry, evicting first when full; lock held, key absent. */
