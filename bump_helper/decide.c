@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *bump_squid_action(enum si_inspect_action a)
+const char *bp_squid_action(enum si_inspect_action a)
 {
     switch (a) {
     case SI_INSPECT_BYPASS: return "splice";
@@ -40,7 +40,7 @@ static void copy_token(char *dst, size_t dstsize, const char *src)
     dst[i] = '\0';
 }
 
-void bump_request_extras(const struct si_extacl_request *req, const char **groups,
+void bp_request_extras(const struct bp_extacl_request *req, const char **groups,
                          const char **data)
 {
     *groups = *data = NULL;
@@ -52,8 +52,8 @@ void bump_request_extras(const struct si_extacl_request *req, const char **group
     }
 }
 
-int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,
-                struct bump_decision *d, char *err, size_t errsize)
+int bp_decide(const struct si_policy *p, const struct bp_extacl_request *req,
+                struct bp_decision *d, char *err, size_t errsize)
 {
     const char *sni, *host, *groups, *data;
     struct si_inspect_facts facts = {0};
@@ -75,7 +75,7 @@ int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,
     host = req->field[BF_HOST];
     facts.client_ip = req->field[BF_CLIENT];
     facts.user = req->field[BF_USER];
-    bump_request_extras(req, &groups, &data);
+    bp_request_extras(req, &groups, &data);
     facts.groups = groups;
     facts.server_name = sni ? sni : host;
     facts.port = port;
@@ -98,32 +98,32 @@ int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,
     return 0;
 }
 
-void bump_apply_probe(struct bump_decision *d, enum si_probe_status st, const char *detail,
+void bp_apply_probe(struct bp_decision *d, enum bp_probe_status st, const char *detail,
                       enum si_inspect_action on_mismatch)
 {
     size_t used = strlen(d->reason);
 
     d->need_probe = false;
-    snprintf(d->code, sizeof(d->code), "%s", si_probe_status_name(st));
-    if (st != SI_PROBE_VERIFIED)
+    snprintf(d->code, sizeof(d->code), "%s", bp_probe_status_name(st));
+    if (st != BP_PROBE_VERIFIED)
         d->action = on_mismatch;
     snprintf(d->reason + used, sizeof(d->reason) - used, "%sverify-name %s: %s",
              used ? "; " : "", d->probe_name, detail ? detail : "");
 }
 
-void bump_format_reply(const struct bump_decision *d, char *kv, size_t kvsize)
+void bp_format_reply(const struct bp_decision *d, char *kv, size_t kvsize)
 {
     int n;
 
     if (d->connect_mode) {
-        snprintf(kv, kvsize, "si_connect_=%s si_connect_rule_=%s", bump_squid_action(d->action),
+        snprintf(kv, kvsize, "si_connect_=%s si_connect_rule_=%s", bp_squid_action(d->action),
                  d->rule);
         return;
     }
     n = snprintf(kv, kvsize, "clt_conn_tag=%s:%s:%s si_action_=%s si_rule_=%s",
                      si_inspect_action_name(d->action), d->rule, d->code,
-                     bump_squid_action(d->action), d->rule);
+                     bp_squid_action(d->action), d->rule);
 
     if (n > 0 && (size_t)n < kvsize)
-        si_extacl_kv_append(kv, kvsize, "si_reason_", d->reason);
+        bp_extacl_kv_append(kv, kvsize, "si_reason_", d->reason);
 }

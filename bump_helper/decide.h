@@ -27,7 +27,7 @@
  * step-2 decision made on the SNI. No verify-name probe is run in connect mode: it only serves
  * to refuse a terminated CONNECT host early, with an error page.
  *
- * Ownership: struct bump_decision is a caller-owned value; nothing is allocated.
+ * Ownership: struct bp_decision is a caller-owned value; nothing is allocated.
  * Thread-safety: reentrant (the policy is immutable).
  */
 #ifndef BUMP_DECIDE_H
@@ -40,10 +40,10 @@
 #include "policy.h"
 #include "probe.h"
 
-enum bump_field { BF_CLIENT = 0, BF_USER, BF_SNI, BF_HOST, BF_PORT, BF_COUNT };
+enum bp_field { BF_CLIENT = 0, BF_USER, BF_SNI, BF_HOST, BF_PORT, BF_COUNT };
 #define BF_GROUPS BF_COUNT /* present when the request has BF_COUNT + 2 fields or more */
 
-struct bump_decision {
+struct bp_decision {
     enum si_inspect_action action;
     char client[64], user[128], server[256]; /* for the decision log line ("-" when unknown) */
     char groups[256];         /* the groups as received, for the log line (cut; "-": none) */
@@ -58,21 +58,21 @@ struct bump_decision {
 };
 
 /* The groups and %DATA fields of a request (NULL when absent or "-"); see the field list. */
-void bump_request_extras(const struct si_extacl_request *req, const char **groups,
+void bp_request_extras(const struct bp_extacl_request *req, const char **groups,
                          const char **data);
 
 /* Fills *d from the request. Returns 0, or -1 when the request lacks what is needed (err). */
-int bump_decide(const struct si_policy *p, const struct si_extacl_request *req,
-                struct bump_decision *d, char *err, size_t errsize);
+int bp_decide(const struct si_policy *p, const struct bp_extacl_request *req,
+                struct bp_decision *d, char *err, size_t errsize);
 
 /* Applies a verify-name probe result: keeps the bypass if verified, else on_mismatch. */
-void bump_apply_probe(struct bump_decision *d, enum si_probe_status st, const char *detail,
+void bp_apply_probe(struct bp_decision *d, enum bp_probe_status st, const char *detail,
                       enum si_inspect_action on_mismatch);
 
 /* The key=value part of the OK reply. */
-void bump_format_reply(const struct bump_decision *d, char *kv, size_t kvsize);
+void bp_format_reply(const struct bp_decision *d, char *kv, size_t kvsize);
 
 /* "splice", "bump" or "terminate": the ssl_bump action for an inspection action. */
-const char *bump_squid_action(enum si_inspect_action a);
+const char *bp_squid_action(enum si_inspect_action a);
 
 #endif

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-struct si_extacl_reader {
+struct bp_extacl_reader {
     int fd;
-    char buf[SI_EXTACL_LINE_MAX * 2];
+    char buf[BP_EXTACL_LINE_MAX * 2];
     size_t len;      /* bytes buffered */
     bool skipping;   /* discarding the rest of an over-long line */
     bool eof;
@@ -20,16 +20,16 @@ struct si_extacl_reader {
 
 static pthread_mutex_t reply_lock = PTHREAD_MUTEX_INITIALIZER;
 
-struct si_extacl_reader *si_extacl_reader_new(int fd)
+struct bp_extacl_reader *bp_extacl_reader_new(int fd)
 {
-    struct si_extacl_reader *r = calloc(1, sizeof(*r));
+    struct bp_extacl_reader *r = calloc(1, sizeof(*r));
 
     if (r)
         r->fd = fd;
     return r;
 }
 
-void si_extacl_reader_free(struct si_extacl_reader *r)
+void bp_extacl_reader_free(struct bp_extacl_reader *r)
 {
     free(r);
 }
@@ -45,7 +45,7 @@ static int hexval(char c)
     return -1;
 }
 
-bool si_extacl_unescape(char *s)
+bool bp_extacl_unescape(char *s)
 {
     char *out = s;
 
@@ -64,14 +64,14 @@ bool si_extacl_unescape(char *s)
     return true;
 }
 
-int si_extacl_parse(const char *line, size_t len, struct si_extacl_request *req, char *err,
+int bp_extacl_parse(const char *line, size_t len, struct bp_extacl_request *req, char *err,
                     size_t errsize)
 {
     char *p, *tok, *save = NULL;
 
-    memset(req, 0, offsetof(struct si_extacl_request, buf));
-    if (len > SI_EXTACL_LINE_MAX) {
-        snprintf(err, errsize, "request line longer than %d bytes", SI_EXTACL_LINE_MAX);
+    memset(req, 0, offsetof(struct bp_extacl_request, buf));
+    if (len > BP_EXTACL_LINE_MAX) {
+        snprintf(err, errsize, "request line longer than %d bytes", BP_EXTACL_LINE_MAX);
         return -1;
     }
     if (memchr(line, '\0', len)) {
@@ -90,9 +90,9 @@ int si_extacl_parse(const char *line, size_t len, struct si_extacl_request *req,
             memcpy(req->id, tok, tl + 1);
             continue;
         }
-        if (req->nfields == SI_EXTACL_FIELDS_MAX)
+        if (req->nfields == BP_EXTACL_FIELDS_MAX)
             break; /* extra fields (e.g. %DATA) are ignored */
-        if (!si_extacl_unescape(tok)) {
+        if (!bp_extacl_unescape(tok)) {
             snprintf(err, errsize, "field %zu has a malformed %%-escape", req->nfields + 1);
             return -1;
         }
@@ -102,7 +102,7 @@ int si_extacl_parse(const char *line, size_t len, struct si_extacl_request *req,
 }
 
 /* Reads more input; returns bytes read, 0 at EOF, -1 on error. */
-static ssize_t fill(struct si_extacl_reader *r)
+static ssize_t fill(struct bp_extacl_reader *r)
 {
     ssize_t n;
 
@@ -114,18 +114,18 @@ static ssize_t fill(struct si_extacl_reader *r)
     return n;
 }
 
-static void consume(struct si_extacl_reader *r, size_t n)
+static void consume(struct bp_extacl_reader *r, size_t n)
 {
     memmove(r->buf, r->buf + n, r->len - n);
     r->len -= n;
 }
 
 /* Recovers the channel ID of a line we refuse, so the BH reply reaches the right request. */
-static void salvage_id(const char *line, size_t len, struct si_extacl_request *req)
+static void salvage_id(const char *line, size_t len, struct bp_extacl_request *req)
 {
     size_t i = 0;
 
-    memset(req, 0, offsetof(struct si_extacl_request, buf));
+    memset(req, 0, offsetof(struct bp_extacl_request, buf));
     while (i < len && i < sizeof(req->id) - 1 && line[i] >= '0' && line[i] <= '9')
         i++;
     if (i > 0 && i < len && line[i] == ' ') {
@@ -135,7 +135,7 @@ static void salvage_id(const char *line, size_t len, struct si_extacl_request *r
     }
 }
 
-int si_extacl_read(struct si_extacl_reader *r, struct si_extacl_request *req, char *err,
+int bp_extacl_read(struct bp_extacl_reader *r, struct bp_extacl_request *req, char *err,
                    size_t errsize)
 {
     for (;;) {
@@ -146,10 +146,10 @@ int si_extacl_read(struct si_extacl_reader *r, struct si_extacl_request *req, ch
             if (r->skipping) {
                 r->skipping = false;
                 consume(r, n + 1);
-                snprintf(err, errsize, "request line longer than %d bytes", SI_EXTACL_LINE_MAX);
+                snprintf(err, errsize, "request line longer than %d bytes", BP_EXTACL_LINE_MAX);
                 return -1;
             }
-            rc = si_extacl_parse(r->buf, n, req, err, errsize);
+            rc = bp_extacl_parse(r->buf, n, req, err, errsize);
             if (rc < 0)
                 salvage_id(r->buf, n, req);
             consume(r, n + 1);
@@ -171,15 +171,15 @@ int si_extacl_read(struct si_extacl_reader *r, struct si_extacl_request *req, ch
     }
 }
 
-int si_extacl_reply(int fd, const struct si_extacl_request *req, const char *result,
+int bp_extacl_reply(int fd, const struct bp_extacl_request *req, const char *result,
                     const char *kv)
 {
-    return si_extacl_reply_to(fd, req && req->has_id, req ? req->id : "", result, kv);
+    return bp_extacl_reply_to(fd, req && req->has_id, req ? req->id : "", result, kv);
 }
 
-int si_extacl_reply_to(int fd, bool has_id, const char *id, const char *result, const char *kv)
+int bp_extacl_reply_to(int fd, bool has_id, const char *id, const char *result, const char *kv)
 {
-    char line[SI_EXTACL_LINE_MAX];
+    char line[BP_EXTACL_LINE_MAX];
     int n = snprintf(line, sizeof(line), "%s%s%s%s%s\n", has_id ? id : "", has_id ? " " : "",
                      result, kv && *kv ? " " : "", kv ? kv : "");
     size_t off = 0, len;
@@ -205,7 +205,7 @@ int si_extacl_reply_to(int fd, bool has_id, const char *id, const char *result, 
     return rc;
 }
 
-bool si_extacl_kv_append(char *dst, size_t dstsize, const char *key, const char *value)
+bool bp_extacl_kv_append(char *dst, size_t dstsize, const char *key, const char *value)
 {
     size_t start = strlen(dst), used = start;
     int n = snprintf(dst + used, dstsize - used, "%s%s=\"", used ? " " : "", key);

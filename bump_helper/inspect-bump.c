@@ -33,14 +33,14 @@
  * line buffer is large). */
 struct job {
     bool has_id;
-    char id[sizeof(((struct si_extacl_request *)0)->id)];
-    struct bump_decision d;
+    char id[sizeof(((struct bp_extacl_request *)0)->id)];
+    struct bp_decision d;
 };
 
 struct opts {
     const char *policy;
     const char *state_dir;
-    struct si_probe_opts probe;
+    struct bp_probe_opts probe;
     unsigned threads, queue, interval;
     enum si_inspect_action on_mismatch;
     bool quiet;
@@ -52,18 +52,18 @@ static struct {
     struct job *q[QUEUE_MAX];
     size_t head, count, max;
     bool closing;
-    struct si_prober *prober;
+    struct bp_prober *prober;
     enum si_inspect_action on_mismatch;
     bool quiet;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 /* Answers the request on channel (has_id, id) with decision d, and logs the decision. */
-static void answer(bool has_id, const char *id, const struct bump_decision *d)
+static void answer(bool has_id, const char *id, const struct bp_decision *d)
 {
-    char kv[SI_EXTACL_LINE_MAX / 2];
+    char kv[BP_EXTACL_LINE_MAX / 2];
 
-    bump_format_reply(d, kv, sizeof(kv));
-    if (si_extacl_reply_to(STDOUT_FILENO, has_id, id, "OK", kv) < 0)
+    bp_format_reply(d, kv, sizeof(kv));
+    if (bp_extacl_reply_to(STDOUT_FILENO, has_id, id, "OK", kv) < 0)
         si_error("cannot write reply to Squid: %s", strerror(errno));
     if (!pool.quiet)
         si_info("decision%s client=%s user=%s groups=%s server=%s action=%s rule=%s code=%s "
@@ -73,16 +73,16 @@ static void answer(bool has_id, const char *id, const struct bump_decision *d)
 }
 
 /* Probes, then answers on the channel (has_id, id) of the request. */
-static void probe_and_answer(bool has_id, const char *id, struct bump_decision *d)
+static void probe_and_answer(bool has_id, const char *id, struct bp_decision *d)
 {
     char detail[160];
     bool cached;
-    enum si_probe_status st = si_probe_check(pool.prober, d->probe_name, d->probe_host,
+    enum bp_probe_status st = bp_probe_check(pool.prober, d->probe_name, d->probe_host,
                                              d->probe_port, detail, sizeof(detail), &cached);
 
     if (cached)
         snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " (cached)");
-    bump_apply_probe(d, st, detail, pool.on_mismatch);
+    bp_apply_probe(d, st, detail, pool.on_mismatch);
     answer(has_id, id, d);
 }
 
@@ -108,7 +108,7 @@ static void *worker(void *arg)
 }
 
 /* Queues a probe; false when the queue is full (the caller answers without probing). */
-static bool enqueue(const struct si_extacl_request *req, const struct bump_decision *d)
+static bool enqueue(const struct bp_extacl_request *req, const struct bp_decision *d)
 {
     struct job *j = malloc(sizeof(*j));
     bool ok = false;
@@ -131,19 +131,19 @@ static bool enqueue(const struct si_extacl_request *req, const struct bump_decis
     return ok;
 }
 
-static void handle(struct bump_watch *w, const struct si_extacl_request *req, bool threaded)
+static void handle(struct bp_watch *w, const struct bp_extacl_request *req, bool threaded)
 {
-    struct bump_decision d;
+    struct bp_decision d;
     char err[1024];
-    struct si_policy *p = bump_watch_get(w, err, sizeof(err));
+    struct si_policy *p = bp_watch_get(w, err, sizeof(err));
 
     if (!p) {
-        si_extacl_reply(STDOUT_FILENO, req, "BH", "message=\"no valid policy loaded\"");
+        bp_extacl_reply(STDOUT_FILENO, req, "BH", "message=\"no valid policy loaded\"");
         si_error("no decision (answered BH, Squid's fallback applies): %s", err);
         return;
     }
-    if (bump_decide(p, req, &d, err, sizeof(err)) < 0) {
-        si_extacl_reply(STDOUT_FILENO, req, "BH", "message=\"bad request\"");
+    if (bp_decide(p, req, &d, err, sizeof(err)) < 0) {
+        bp_extacl_reply(STDOUT_FILENO, req, "BH", "message=\"bad request\"");
         si_error("bad request from Squid (answered BH): %s", err);
         return;
     }
@@ -152,7 +152,7 @@ static void handle(struct bump_watch *w, const struct si_extacl_request *req, bo
     } else if (!threaded || !req->has_id) {
         probe_and_answer(req->has_id, req->id, &d);
     } else if (!enqueue(req, &d)) {
-        bump_apply_probe(&d, SI_PROBE_FAILED, "probe queue full", pool.on_mismatch);
+        bp_apply_probe(&d, BP_PROBE_FAILED, "probe queue full", pool.on_mismatch);
         answer(req->has_id, req->id, &d);
     }
 }
@@ -230,15 +230,15 @@ bad:
 static void on_hup(int sig)
 {
     (void)sig;
-    bump_watch_request_reload();
+    bp_watch_request_reload();
 }
 
 int main(int argc, char **argv)
 {
     struct opts o;
-    struct si_extacl_reader *r;
-    struct si_extacl_request *req = malloc(sizeof(*req));
-    struct bump_watch *w;
+    struct bp_extacl_reader *r;
+    struct bp_extacl_request *req = malloc(sizeof(*req));
+    struct bp_watch *w;
     pthread_t tids[64];
     char err[512], dummy[8];
     int rc;
@@ -250,34 +250,34 @@ int main(int argc, char **argv)
     pool.max = o.queue;
     pool.on_mismatch = o.on_mismatch;
     pool.quiet = o.quiet;
-    pool.prober = si_probe_new(&o.probe, err, sizeof(err));
+    pool.prober = bp_probe_new(&o.probe, err, sizeof(err));
     if (!pool.prober)
         si_error("verify-name probes disabled (every verify-name bypass falls back to %s): %s",
                  si_inspect_action_name(o.on_mismatch), err);
-    w = bump_watch_new(o.policy, o.interval, o.state_dir);
-    r = si_extacl_reader_new(STDIN_FILENO);
+    w = bp_watch_new(o.policy, o.interval, o.state_dir);
+    r = bp_extacl_reader_new(STDIN_FILENO);
     if (!w || !r || !req) {
         si_error("out of memory at start-up");
         return 1;
     }
-    bump_watch_get(w, dummy, sizeof(dummy)); /* load now: errors show at start-up */
+    bp_watch_get(w, dummy, sizeof(dummy)); /* load now: errors show at start-up */
     for (unsigned i = 0; pool.prober && i < o.threads; i++) {
         if (pthread_create(&tids[i], NULL, worker, NULL) != 0) {
             o.threads = i;
             break;
         }
     }
-    while ((rc = si_extacl_read(r, req, err, sizeof(err))) != 0) {
+    while ((rc = bp_extacl_read(r, req, err, sizeof(err))) != 0) {
         if (rc < 0) {
             si_error("unreadable request (answered BH): %s", err);
-            si_extacl_reply(STDOUT_FILENO, req, "BH", "message=\"unreadable request\"");
+            bp_extacl_reply(STDOUT_FILENO, req, "BH", "message=\"unreadable request\"");
             continue;
         }
         if (!pool.prober) {
-            struct si_policy *p = bump_watch_get(w, err, sizeof(err));
-            struct bump_decision d;
-            if (p && bump_decide(p, req, &d, err, sizeof(err)) == 0 && d.need_probe) {
-                bump_apply_probe(&d, SI_PROBE_FAILED, "probes disabled", o.on_mismatch);
+            struct si_policy *p = bp_watch_get(w, err, sizeof(err));
+            struct bp_decision d;
+            if (p && bp_decide(p, req, &d, err, sizeof(err)) == 0 && d.need_probe) {
+                bp_apply_probe(&d, BP_PROBE_FAILED, "probes disabled", o.on_mismatch);
                 answer(req->has_id, req->id, &d);
                 continue;
             }
@@ -290,9 +290,9 @@ int main(int argc, char **argv)
     pthread_mutex_unlock(&pool.lock);
     for (unsigned i = 0; pool.prober && i < o.threads; i++)
         pthread_join(tids[i], NULL);
-    si_probe_free(pool.prober);
-    bump_watch_free(w);
-    si_extacl_reader_free(r);
+    bp_probe_free(pool.prober);
+    bp_watch_free(w);
+    bp_extacl_reader_free(r);
     free(req);
     return 0;
 }

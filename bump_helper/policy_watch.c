@@ -7,22 +7,22 @@
 
 #include "policy_holder.h"
 
-struct bump_watch {
+struct bp_watch {
     struct si_policy_holder *holder;
     unsigned interval;
-    struct si_policy *cur; /* the reference behind the pointer bump_watch_get() lends */
+    struct si_policy *cur; /* the reference behind the pointer bp_watch_get() lends */
 };
 
 static volatile sig_atomic_t reload_requested;
 
-void bump_watch_request_reload(void)
+void bp_watch_request_reload(void)
 {
     reload_requested = 1;
 }
 
-struct bump_watch *bump_watch_new(const char *path, unsigned interval, const char *state_dir)
+struct bp_watch *bp_watch_new(const char *path, unsigned interval, const char *state_dir)
 {
-    struct bump_watch *w = calloc(1, sizeof(*w));
+    struct bp_watch *w = calloc(1, sizeof(*w));
 
     if (!w || !(w->holder = si_policy_holder_new(path))) {
         free(w);
@@ -33,7 +33,7 @@ struct bump_watch *bump_watch_new(const char *path, unsigned interval, const cha
     return w;
 }
 
-void bump_watch_free(struct bump_watch *w)
+void bp_watch_free(struct bp_watch *w)
 {
     if (!w)
         return;
@@ -42,7 +42,7 @@ void bump_watch_free(struct bump_watch *w)
     free(w);
 }
 
-struct si_policy *bump_watch_get(struct bump_watch *w, char *err, size_t errsize)
+struct si_policy *bp_watch_get(struct bp_watch *w, char *err, size_t errsize)
 {
     int rc;
 

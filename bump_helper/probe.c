@@ -23,33 +23,33 @@
 struct centry {
     struct centry *next;
     time_t expires;
-    enum si_probe_status status;
+    enum bp_probe_status status;
     char detail[96];
     char key[];
 };
 
-struct si_prober {
+struct bp_prober {
     SSL_CTX *ctx;
-    struct si_probe_opts o;
+    struct bp_probe_opts o;
     pthread_mutex_t lock;
     struct centry *bucket[PROBE_BUCKETS];
     size_t entries;
 };
 
-const char *si_probe_status_name(enum si_probe_status s)
+const char *bp_probe_status_name(enum bp_probe_status s)
 {
     switch (s) {
-    case SI_PROBE_VERIFIED: return "name-verified";
-    case SI_PROBE_MISMATCH: return "name-mismatch";
-    case SI_PROBE_UNTRUSTED: return "cert-untrusted";
-    case SI_PROBE_FAILED: return "probe-failed";
+    case BP_PROBE_VERIFIED: return "name-verified";
+    case BP_PROBE_MISMATCH: return "name-mismatch";
+    case BP_PROBE_UNTRUSTED: return "cert-untrusted";
+    case BP_PROBE_FAILED: return "probe-failed";
     }
     return "probe-failed";
 }
 
-struct si_prober *si_probe_new(const struct si_probe_opts *o, char *err, size_t errsize)
+struct bp_prober *bp_probe_new(const struct bp_probe_opts *o, char *err, size_t errsize)
 {
-    struct si_prober *p = calloc(1, sizeof(*p));
+    struct bp_prober *p = calloc(1, sizeof(*p));
 
     if (!p) {
         snprintf(err, errsize, "out of memory");
@@ -78,11 +78,11 @@ struct si_prober *si_probe_new(const struct si_probe_opts *o, char *err, size_t 
 fail:
     snprintf(err, errsize, "TLS client context: %s", ERR_reason_error_string(ERR_get_error()));
 out:
-    si_probe_free(p);
+    bp_probe_free(p);
     return NULL;
 }
 
-void si_probe_free(struct si_prober *p)
+void bp_probe_free(struct bp_prober *p)
 {
     if (!p)
         return;
@@ -106,7 +106,7 @@ static size_t hash_key(const char *k)
     return h % PROBE_BUCKETS;
 }
 
-static bool cache_get(struct si_prober *p, const char *key, enum si_probe_status *st, char *detail,
+static bool cache_get(struct bp_prober *p, const char *key, enum bp_probe_status *st, char *detail,
                       size_t detailsize)
 {
     time_t now = time(NULL);
@@ -127,7 +127,7 @@ static bool cache_get(struct si_prober *p, const char *key, enum si_probe_status
 }
 
 /* Drops expired entries; if the cache is still full, drops everything (simple and bounded). */
-static void cache_trim(struct si_prober *p, time_t now)
+static void cache_trim(struct bp_prober *p, time_t now)
 {
     for (size_t i = 0; i < PROBE_BUCKETS; i++) {
         struct centry **pp = &p->bucket[i];
@@ -144,11 +144,11 @@ static void cache_trim(struct si_prober *p, time_t now)
     }
 }
 
-static void cache_put(struct si_prober *p, const char *key, enum si_probe_status st,
+static void cache_put(struct bp_prober *p, const char *key, enum bp_probe_status st,
                       const char *detail)
 {
     time_t now = time(NULL);
-    unsigned ttl = st == SI_PROBE_VERIFIED ? p->o.ttl_ok : p->o.ttl_fail;
+    unsigned ttl = st == BP_PROBE_VERIFIED ? p->o.ttl_ok : p->o.ttl_fail;
     size_t klen = strlen(key) + 1, b = hash_key(key);
     struct centry *e;
 
@@ -270,31 +270,31 @@ static bool handshake(SSL *ssl, int fd, const struct timespec *deadline)
     }
 }
 
-static enum si_probe_status judge(SSL *ssl, const char *name, char *detail, size_t detailsize)
+static enum bp_probe_status judge(SSL *ssl, const char *name, char *detail, size_t detailsize)
 {
     long vr = SSL_get_verify_result(ssl);
     X509 *cert = SSL_get1_peer_certificate(ssl);
 
     if (!cert) {
         snprintf(detail, detailsize, "server sent no certificate");
-        return SI_PROBE_FAILED;
+        return BP_PROBE_FAILED;
     }
     X509_free(cert);
     if (vr == X509_V_OK) {
         snprintf(detail, detailsize, "certificate valid for %s", name);
-        return SI_PROBE_VERIFIED;
+        return BP_PROBE_VERIFIED;
     }
     snprintf(detail, detailsize, "%s", X509_verify_cert_error_string(vr));
     if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH)
-        return SI_PROBE_MISMATCH;
-    return SI_PROBE_UNTRUSTED;
+        return BP_PROBE_MISMATCH;
+    return BP_PROBE_UNTRUSTED;
 }
 
-static enum si_probe_status run_probe(struct si_prober *p, const char *name, const char *host,
+static enum bp_probe_status run_probe(struct bp_prober *p, const char *name, const char *host,
                                       int port, char *detail, size_t detailsize)
 {
     struct timespec deadline;
-    enum si_probe_status st = SI_PROBE_FAILED;
+    enum bp_probe_status st = BP_PROBE_FAILED;
     SSL *ssl = NULL;
     int fd;
 
@@ -307,7 +307,7 @@ static enum si_probe_status run_probe(struct si_prober *p, const char *name, con
     }
     fd = connect_host(host, port, &deadline, detail, detailsize);
     if (fd < 0)
-        return SI_PROBE_FAILED;
+        return BP_PROBE_FAILED;
     if (!(ssl = SSL_new(p->ctx)) || !SSL_set_fd(ssl, fd)) {
         snprintf(detail, detailsize, "out of memory");
         goto out;
@@ -332,11 +332,11 @@ out:
     return st;
 }
 
-enum si_probe_status si_probe_check(struct si_prober *p, const char *name, const char *host,
+enum bp_probe_status bp_probe_check(struct bp_prober *p, const char *name, const char *host,
                                     int port, char *detail, size_t detailsize, bool *cached)
 {
     char key[600], tmp[96];
-    enum si_probe_status st;
+    enum bp_probe_status st;
 
     if (!detail) {
         detail = tmp;
@@ -345,7 +345,7 @@ enum si_probe_status si_probe_check(struct si_prober *p, const char *name, const
     *cached = false;
     if (!name || !host || port <= 0 || port > 65535) {
         snprintf(detail, detailsize, "no server name or destination to probe");
-        return SI_PROBE_FAILED;
+        return BP_PROBE_FAILED;
     }
     snprintf(key, sizeof(key), "%s|%s|%d", name, host, port);
     if (cache_get(p, key, &st, detail, detailsize)) {

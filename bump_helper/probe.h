@@ -11,27 +11,27 @@
  * Results are cached per (name, host, port): verified results for ttl_ok seconds, others for
  * ttl_fail seconds.
  *
- * Ownership: the prober owns its SSL_CTX and cache; si_probe_free() releases them.
- * Thread-safety: si_probe_check() may be called from several threads at once (the cache has a
+ * Ownership: the prober owns its SSL_CTX and cache; bp_probe_free() releases them.
+ * Thread-safety: bp_probe_check() may be called from several threads at once (the cache has a
  * mutex; each probe uses its own SSL object).
  */
-#ifndef SI_PROBE_H
-#define SI_PROBE_H
+#ifndef BP_PROBE_H
+#define BP_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-enum si_probe_status {
-    SI_PROBE_VERIFIED = 0,  /* certificate trusted and covers the name */
-    SI_PROBE_MISMATCH = 1,  /* trusted certificate, but it does not cover the name */
-    SI_PROBE_UNTRUSTED = 2, /* certificate does not chain to a trusted CA (or expired...) */
-    SI_PROBE_FAILED = 3,    /* no answer: DNS, connect, handshake error or timeout */
+enum bp_probe_status {
+    BP_PROBE_VERIFIED = 0,  /* certificate trusted and covers the name */
+    BP_PROBE_MISMATCH = 1,  /* trusted certificate, but it does not cover the name */
+    BP_PROBE_UNTRUSTED = 2, /* certificate does not chain to a trusted CA (or expired...) */
+    BP_PROBE_FAILED = 3,    /* no answer: DNS, connect, handshake error or timeout */
 };
 
-const char *si_probe_status_name(enum si_probe_status s); /* "name-verified" "name-mismatch"
+const char *bp_probe_status_name(enum bp_probe_status s); /* "name-verified" "name-mismatch"
                                                               "cert-untrusted" "probe-failed" */
 
-struct si_probe_opts {
+struct bp_probe_opts {
     const char *ca_file;   /* PEM bundle of trusted roots; NULL = OpenSSL default paths */
     const char *ca_path;   /* hashed directory; NULL = none unless ca_file is NULL too */
     unsigned timeout_ms;   /* whole probe, default 3000 */
@@ -40,17 +40,17 @@ struct si_probe_opts {
     size_t cache_max;      /* entries, default 65536 */
 };
 
-struct si_prober;
+struct bp_prober;
 
-struct si_prober *si_probe_new(const struct si_probe_opts *o, char *err, size_t errsize);
-void si_probe_free(struct si_prober *p);
+struct bp_prober *bp_probe_new(const struct bp_probe_opts *o, char *err, size_t errsize);
+void bp_probe_free(struct bp_prober *p);
 
 /*
  * Verifies that host:port presents a certificate valid for `name` (sent as SNI).
  * detail (may be NULL) receives a short explanation for logs. *cached tells whether the result
  * came from the cache.
  */
-enum si_probe_status si_probe_check(struct si_prober *p, const char *name, const char *host,
+enum bp_probe_status bp_probe_check(struct bp_prober *p, const char *name, const char *host,
                                     int port, char *detail, size_t detailsize, bool *cached);
 
 #endif

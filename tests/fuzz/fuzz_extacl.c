@@ -25,32 +25,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size && write(in, data, size) != (ssize_t)size)
         abort();
     lseek(in, 0, SEEK_SET);
-    struct si_extacl_reader *r = si_extacl_reader_new(in);
-    struct si_extacl_request *req = malloc(sizeof *req);
+    struct bp_extacl_reader *r = bp_extacl_reader_new(in);
+    struct bp_extacl_request *req = malloc(sizeof *req);
     if (!r || !req)
         abort();
     char err[256];
     for (int n = 0; n < 10000; n++) {
-        int rc = si_extacl_read(r, req, err, sizeof err);
+        int rc = bp_extacl_read(r, req, err, sizeof err);
         if (rc == 0)
             break;
         if (rc < 0) {
-            si_extacl_reply(out, req, "BH", NULL);
+            bp_extacl_reply(out, req, "BH", NULL);
             continue;
         }
-        if (req->nfields > SI_EXTACL_FIELDS_MAX)
+        if (req->nfields > BP_EXTACL_FIELDS_MAX)
             abort();
         char kv[512] = "";
         for (size_t i = 0; i < req->nfields; i++) {
             if (req->field[i])
-                si_extacl_kv_append(kv, sizeof kv, "f", req->field[i]);
+                bp_extacl_kv_append(kv, sizeof kv, "f", req->field[i]);
         }
         if (strchr(kv, '\n'))
             abort(); /* a reply line with LF in it would split in two */
-        si_extacl_reply(out, req, "OK", kv[0] ? kv + 1 : NULL);
+        bp_extacl_reply(out, req, "OK", kv[0] ? kv + 1 : NULL);
     }
     free(req);
-    si_extacl_reader_free(r);
+    bp_extacl_reader_free(r);
     close(in);
     close(out);
     return 0;
