@@ -21,7 +21,7 @@
 #include "log.h"
 #include "inspect_txn.h"
 
-bool verdict_has_body_mods(const struct si_sec_verdict *v)
+bool sv_verdict_has_body_mods(const struct si_sec_verdict *v)
 {
     for (size_t i = 0; i < v->nmods; i++)
         if (v->mods[i].type == SI_MOD_REPLACE_BODY)
@@ -29,13 +29,13 @@ bool verdict_has_body_mods(const struct si_sec_verdict *v)
     return false;
 }
 
-static const char *hdr_get(struct txn *t, const char *name)
+static const char *hdr_get(struct sv_txn *t, const char *name)
 {
     return t->phase == SI_PHASE_RESPONSE ? ci_http_response_get_header(t->req, name)
                                          : ci_http_request_get_header(t->req, name);
 }
 
-static void hdr_remove_all(struct txn *t, bool response, const char *name)
+static void hdr_remove_all(struct sv_txn *t, bool response, const char *name)
 {
     for (int i = 0; i < 32; i++)
         if (!(response ? ci_http_response_remove_header(t->req, name)
@@ -43,7 +43,7 @@ static void hdr_remove_all(struct txn *t, bool response, const char *name)
             break;
 }
 
-static void hdr_add(struct txn *t, bool response, const char *name, const char *value)
+static void hdr_add(struct sv_txn *t, bool response, const char *name, const char *value)
 {
     char line[1024];
 
@@ -70,7 +70,7 @@ static void append(char *line, size_t cap, size_t *used, const char *s)
 /* Sent on every answer (Squid logs it as verdict= and req_verdict=), plain copies:
  *   X-Inspect-Verdict: OUTCOME; rule=RULE; ref=REF[; monitor=OUTCOME:RULE[,...]]; phase=reqmod|respmod
  * monitor= lists the monitor-mode rules that matched (what they would have done). */
-static void add_xheader(struct txn *t, const char *action)
+static void add_xheader(struct sv_txn *t, const char *action)
 {
     const struct si_sec_verdict *v = &t->verdict;
     char line[768], rule[96];
@@ -93,7 +93,7 @@ static void add_xheader(struct txn *t, const char *action)
     ci_icap_add_xheader(t->req, line);
 }
 
-void apply_page(struct txn *t)
+void sv_apply_page(struct sv_txn *t)
 {
     const struct si_sec_verdict *v = &t->verdict;
     const char *accept = ci_http_request_get_header(t->req, "Accept");
@@ -105,7 +105,7 @@ void apply_page(struct txn *t)
     si_req_url(&t->parts, url, sizeof(url));
     struct si_block_info info = {v->rule_id, v->message ? v->message : v->reason, url,
                                  t->parts.host, t->ref, si_block_time(time(NULL), when, sizeof(when)),
-                                 inspect_conf.admin_contact};
+                                 sv_conf.admin_contact};
     if (v->action == SI_SEC_REDIRECT) {
         body = strdup("Redirected by policy.\n");
         n = body ? strlen(body) : 0;
@@ -132,7 +132,7 @@ void apply_page(struct txn *t)
 }
 
 /* Rewrites the request line's query parameter (REQMOD) by rebuilding the header list. */
-static void set_query(struct txn *t, const struct si_sec_mod *m)
+static void set_query(struct sv_txn *t, const struct si_sec_mod *m)
 {
     ci_headers_list_t *h = ci_http_request_headers(t->req);
     char *nq = si_query_set_param(t->parts.query, m->name, m->value ? m->value : "");
@@ -177,7 +177,7 @@ static void set_query(struct txn *t, const struct si_sec_mod *m)
     free(nq);
 }
 
-void apply_header_mods(struct txn *t)
+void sv_apply_header_mods(struct sv_txn *t)
 {
     const struct si_sec_verdict *v = &t->verdict;
     bool resp_phase = t->phase == SI_PHASE_RESPONSE;
@@ -218,14 +218,14 @@ static bool is_text_type(const char *ct)
            strncasecmp(ct, "application/xml", 15) == 0;
 }
 
-void apply_body_mods(struct txn *t, const unsigned char *data, size_t len, bool was_decoded)
+void sv_apply_body_mods(struct sv_txn *t, const unsigned char *data, size_t len, bool was_decoded)
 {
     const struct si_sec_verdict *v = &t->verdict;
     bool resp = t->phase == SI_PHASE_RESPONSE;
     char cl[64];
     size_t outlen = 0;
 
-    if (!verdict_has_body_mods(v) || !resp || !is_text_type(hdr_get(t, "Content-Type")))
+    if (!sv_verdict_has_body_mods(v) || !resp || !is_text_type(hdr_get(t, "Content-Type")))
         return;
     unsigned char *out = si_body_replace(data, len, v->mods, v->nmods, &outlen);
     if (!out)
@@ -242,12 +242,12 @@ void apply_body_mods(struct txn *t, const unsigned char *data, size_t len, bool 
     hdr_add(t, true, "Content-Length", cl);
 }
 
-static const char *outcome(const struct txn *t)
+static const char *outcome(const struct sv_txn *t)
 {
     return si_sec_action_past(t->verdict.action);
 }
 
-void log_decision(struct txn *t)
+void sv_log_decision(struct sv_txn *t)
 {
     const struct si_sec_verdict *v = &t->verdict;
     char ip[64], user[96], host[160], path[200], rule[96], reason[SI_POLICY_REASON_MAX], mon[400];
@@ -265,7 +265,7 @@ void log_decision(struct txn *t)
     ci_request_set_str_attribute(t->req, "inspect:rule", v->rule_id ? v->rule_id : "-");
     ci_request_set_str_attribute(t->req, "inspect:ref", t->ref);
     add_xheader(t, outcome(t));
-    if (!inspect_conf.log_allowed && v->action == SI_SEC_ALLOW && !v->nmonitor && !t->not_inspected)
+    if (!sv_conf.log_allowed && v->action == SI_SEC_ALLOW && !v->nmonitor && !t->not_inspected)
         return;
     ci_debug_printf(1, "inspect: ref=%s %s client=%s user=%s method=%s host=%s path=%s rule=%s "
                        "action=%s%s reason=\"%s\"%s policy=%s%s%s\n",

@@ -28,24 +28,24 @@
 #include "inspect_apply.h"
 #include "security.h"
 
-struct inspect_conf inspect_conf = {.log_allowed = true, .max_hold_response = 60 * 1024};
+struct sv_conf sv_conf = {.log_allowed = true, .max_hold_response = 60 * 1024};
 
 static atomic_ulong txn_counter;
 static atomic_uint child_pid;
 
-void txn_set_child_pid(unsigned pid)
+void sv_txn_set_child_pid(unsigned pid)
 {
     atomic_store(&child_pid, pid);
 }
 
 /* Body bytes held back for inspection by all transactions of this process (BUFFER mode),
- * against inspect_conf.max_held_memory: a burst of large uploads cannot take the memory of
+ * against sv_conf.max_held_memory: a burst of large uploads cannot take the memory of
  * the c-icap child. */
 static atomic_ullong held_total;
 
-static bool hold_more(struct txn *t, size_t n)
+static bool hold_more(struct sv_txn *t, size_t n)
 {
-    unsigned long long cap = inspect_conf.max_held_memory;
+    unsigned long long cap = sv_conf.max_held_memory;
     unsigned long long now = atomic_fetch_add(&held_total, n) + n;
 
     if (cap && now > cap) {
@@ -56,7 +56,7 @@ static bool hold_more(struct txn *t, size_t n)
     return true;
 }
 
-static void release_held(struct txn *t)
+static void release_held(struct sv_txn *t)
 {
     if (t->held)
         atomic_fetch_sub(&held_total, t->held);
@@ -112,7 +112,7 @@ static void copy_tls_decision(ci_request_t *req, char *out, size_t size)
         out[0] = '\0';
 }
 
-static void extract_facts(struct txn *t)
+static void extract_facts(struct sv_txn *t)
 {
     ci_request_t *req = t->req;
     const struct si_policy_settings *s = si_policy_settings(t->policy);
@@ -183,13 +183,13 @@ static void format_ref(char *out, size_t size, unsigned long when, unsigned pid,
     out[n] = '\0';
 }
 
-struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
+struct sv_txn *sv_txn_new(ci_request_t *req, struct si_policy *policy)
 {
-    struct txn *t = malloc(sizeof(*t));
+    struct sv_txn *t = malloc(sizeof(*t));
 
     if (!t)
         return NULL;
-    memset(t, 0, offsetof(struct txn, client_ip));
+    memset(t, 0, offsetof(struct sv_txn, client_ip));
     t->client_ip[0] = t->user[0] = t->groups[0] = t->tls[0] = '\0';
     si_req_parts_init(&t->parts);
     memset(&t->verdict, 0, offsetof(struct si_sec_verdict, reason));
@@ -199,8 +199,8 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     t->policy = policy;
     t->phase = ci_req_type(req) == ICAP_RESPMOD ? SI_PHASE_RESPONSE : SI_PHASE_REQUEST;
     t->limit = si_policy_settings(policy)->inspection_limit;
-    unsigned long long hold = t->phase == SI_PHASE_RESPONSE ? inspect_conf.max_hold_response
-                                                            : inspect_conf.max_hold_request;
+    unsigned long long hold = t->phase == SI_PHASE_RESPONSE ? sv_conf.max_hold_response
+                                                            : sv_conf.max_hold_request;
     if (hold && hold < t->limit)
         t->limit = hold;
     unsigned pid = atomic_load(&child_pid);
@@ -209,7 +209,7 @@ struct txn *txn_new(ci_request_t *req, struct si_policy *policy)
     return t;
 }
 
-void txn_free(struct txn *t)
+void sv_txn_free(struct sv_txn *t)
 {
     if (!t)
         return;
@@ -224,7 +224,7 @@ void txn_free(struct txn *t)
 
 /* ---------------- FIFO ---------------- */
 
-static int fifo_append(struct txn *t, const char *data, size_t n)
+static int fifo_append(struct sv_txn *t, const char *data, size_t n)
 {
     if (t->rpos > 0 && t->rpos == t->len)
         t->rpos = t->len = 0;
@@ -254,7 +254,7 @@ static int fifo_append(struct txn *t, const char *data, size_t n)
 
 /* Decodes the complete encoded body b into *dec (caller frees) and points b at it. Returns
  * false, with *undecodable set, when the encoding is unsupported or the result too large. */
-static bool decode_held(struct txn *t, struct si_sec_body *b, unsigned char **dec,
+static bool decode_held(struct sv_txn *t, struct si_sec_body *b, unsigned char **dec,
                         const char **undecodable)
 {
     /* the decoded body may be larger than what is held: cap it by the policy's limit */
@@ -277,16 +277,17 @@ static bool decode_held(struct txn *t, struct si_sec_body *b, unsigned char **de
 /* Encoded bytes mean nothing to the rules: decide from the headers alone when no rule that may
  * still match needs the body (then nothing is held or decoded). True when decided so. A
  * whole-body change on a complete body still needs the decoded body. */
-static bool decided_without_body(struct txn *t, bool complete)
+static bool decided_without_body(struct sv_txn *t, bool complete)
 {
     if (si_security_evaluate(t->policy, t->phase, &t->facts, NULL, &t->verdict) != SI_SEC_DECIDED)
         return false;
-    return !(complete && t->verdict.action == SI_SEC_MODIFY && verdict_has_body_mods(&t->verdict));
+    return !(complete && t->verdict.action == SI_SEC_MODIFY &&
+             sv_verdict_has_body_mods(&t->verdict));
 }
 
 /* Evaluates with the buffered body (complete or a prefix); decodes gzip/deflate if needed.
  * Returns the evaluation result; *undecodable is set when the body could not be decoded. */
-static enum si_sec_eval evaluate_body(struct txn *t, bool complete, const char **undecodable)
+static enum si_sec_eval evaluate_body(struct sv_txn *t, bool complete, const char **undecodable)
 {
     struct si_sec_body b = {t->buf ? t->buf + t->rpos : (const unsigned char *)"",
                             t->len - t->rpos, complete};
@@ -302,13 +303,13 @@ static enum si_sec_eval evaluate_body(struct txn *t, bool complete, const char *
     }
     rc = si_security_evaluate(t->policy, t->phase, &t->facts, &b, &t->verdict);
     if (rc == SI_SEC_DECIDED && complete && t->verdict.action == SI_SEC_MODIFY)
-        apply_body_mods(t, b.data, b.len, dec != NULL);
+        sv_apply_body_mods(t, b.data, b.len, dec != NULL);
     free(dec);
     return rc;
 }
 
 /* The configured action for a body that could not be inspected (too large, undecodable). */
-static void not_inspected(struct txn *t, const char *why)
+static void not_inspected(struct sv_txn *t, const char *why)
 {
     const struct si_policy_settings *s = si_policy_settings(t->policy);
 
@@ -321,20 +322,20 @@ static void not_inspected(struct txn *t, const char *why)
 
 /* Applies t->verdict now. Returns the CI_MOD_* code for the calling handler: in_preview for
  * the preview handler, may_204 when the caller can return a 204 (not from inside io). */
-static int apply_verdict(struct txn *t, bool in_preview, bool may_204)
+static int apply_verdict(struct sv_txn *t, bool in_preview, bool may_204)
 {
     const struct si_sec_verdict *v = &t->verdict;
 
     t->decided = true;
     release_held(t); /* what is held now drains to the client or is discarded */
     if (v->action == SI_SEC_BLOCK || v->action == SI_SEC_REDIRECT) {
-        apply_page(t);
-        log_decision(t);
+        sv_apply_page(t);
+        sv_log_decision(t);
         return in_preview ? CI_MOD_CONTINUE : CI_MOD_DONE;
     }
     if (v->action == SI_SEC_MODIFY)
-        apply_header_mods(t);
-    log_decision(t);
+        sv_apply_header_mods(t);
+    sv_log_decision(t);
     if (v->action == SI_SEC_ALLOW && !t->body_replaced && may_204) {
         if (in_preview)
             return CI_MOD_ALLOW204;
@@ -346,7 +347,7 @@ static int apply_verdict(struct txn *t, bool in_preview, bool may_204)
     return in_preview ? CI_MOD_CONTINUE : CI_MOD_DONE;
 }
 
-int txn_preview(struct txn *t, char *data, int len)
+int sv_txn_preview(struct sv_txn *t, char *data, int len)
 {
     ci_request_t *req = t->req;
     bool all = !ci_req_hasbody(req) || ci_req_hasalldata(req);
@@ -375,7 +376,7 @@ int txn_preview(struct txn *t, char *data, int len)
         return CI_MOD_CONTINUE;
     }
     /* decided from headers (or preview): a whole-body change needs the rest of the body */
-    if (t->verdict.action == SI_SEC_MODIFY && !all && verdict_has_body_mods(&t->verdict)) {
+    if (t->verdict.action == SI_SEC_MODIFY && !all && sv_verdict_has_body_mods(&t->verdict)) {
         t->mode = MODE_BUFFER;
         return CI_MOD_CONTINUE;
     }
@@ -384,7 +385,7 @@ int txn_preview(struct txn *t, char *data, int len)
 
 /* The body cannot be held any longer: it outgrew the inspection limit (budget_full false) or
  * the process's held-body budget. Decides on what is held, else "not inspected". */
-static void overflow(struct txn *t, bool budget_full)
+static void overflow(struct sv_txn *t, bool budget_full)
 {
     const char *undecodable;
     char why[128];
@@ -392,19 +393,19 @@ static void overflow(struct txn *t, bool budget_full)
     if (evaluate_body(t, false, &undecodable) != SI_SEC_DECIDED) {
         if (budget_full)
             snprintf(why, sizeof(why), "held bodies reached inspect.MaxHeldMemory (%llu bytes)",
-                     inspect_conf.max_held_memory);
+                     sv_conf.max_held_memory);
         else
             snprintf(why, sizeof(why), "too large (more than %llu bytes)", t->limit);
         not_inspected(t, why);
     }
-    if (t->verdict.action == SI_SEC_MODIFY && verdict_has_body_mods(&t->verdict)) {
+    if (t->verdict.action == SI_SEC_MODIFY && sv_verdict_has_body_mods(&t->verdict)) {
         snprintf(why, sizeof(why), "too large to modify (more than %llu bytes)", t->limit);
         not_inspected(t, why);
     }
     apply_verdict(t, false, false); /* inside io: stream, a 204 cannot be returned */
 }
 
-int txn_end_of_data(struct txn *t)
+int sv_txn_end_of_data(struct sv_txn *t)
 {
     const char *undecodable;
 
@@ -417,7 +418,7 @@ int txn_end_of_data(struct txn *t)
 }
 
 /* Output side of io: the page, or the FIFO once data flows. Returns bytes produced (>= 0). */
-static int produce(struct txn *t, char *wbuf, int *wlen)
+static int produce(struct sv_txn *t, char *wbuf, int *wlen)
 {
     if (!wbuf || !wlen)
         return 0;
@@ -438,7 +439,7 @@ static int produce(struct txn *t, char *wbuf, int *wlen)
     return (int)n;
 }
 
-int txn_io(struct txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof)
+int sv_txn_io(struct sv_txn *t, char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof)
 {
     (void)iseof;
     int produced = produce(t, wbuf, wlen);

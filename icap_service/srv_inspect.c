@@ -36,7 +36,7 @@
  * life (policy_holder.h).
  *
  * Thread-safety: the holder is thread-safe; the watcher thread only calls the holder and the
- * xdata setters (which lock); per-request state is in struct txn.
+ * xdata setters (which lock); per-request state is in struct sv_txn.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -246,7 +246,7 @@ static void stop_watcher(void)
 static void child_start(const char *name, int type, void *data)
 {
     (void)name, (void)type, (void)data;
-    txn_set_child_pid((unsigned)getpid());
+    sv_txn_set_child_pid((unsigned)getpid());
     if (HOLDER) {
         si_policy_holder_configure(HOLDER, "srv_inspect", StateDir, log_policy);
         si_policy_holder_publish(HOLDER); /* this child's own status file */
@@ -292,17 +292,17 @@ static int inspect_post_init(ci_service_xdata_t *x, struct ci_server_conf *conf)
 
     (void)conf;
     XDATA = x;
-    inspect_conf.log_allowed = LogAllowed != 0;
-    inspect_conf.max_hold_request = (unsigned long long)MaxRequestHoldSize;
-    inspect_conf.max_hold_response = (unsigned long long)MaxResponseHoldSize;
-    inspect_conf.max_held_memory = (unsigned long long)MaxHeldMemory;
+    sv_conf.log_allowed = LogAllowed != 0;
+    sv_conf.max_hold_request = (unsigned long long)MaxRequestHoldSize;
+    sv_conf.max_hold_response = (unsigned long long)MaxResponseHoldSize;
+    sv_conf.max_held_memory = (unsigned long long)MaxHeldMemory;
     ci_debug_printf(1, "inspect: bodies are held for inspection up to %llu request bytes and "
                        "%llu response bytes (inspect.MaxRequestHoldSize, MaxResponseHoldSize; "
                        "0 = the policy's inspection-limit), at most %llu bytes at once "
                        "(inspect.MaxHeldMemory, 0 = no cap)\n",
-                    inspect_conf.max_hold_request, inspect_conf.max_hold_response,
-                    inspect_conf.max_held_memory);
-    inspect_conf.admin_contact = AdminContact[0] ? AdminContact : NULL;
+                    sv_conf.max_hold_request, sv_conf.max_hold_response,
+                    sv_conf.max_held_memory);
+    sv_conf.admin_contact = AdminContact[0] ? AdminContact : NULL;
     HOLDER = si_policy_holder_new(PolicyFile ? PolicyFile : "");
     if (!HOLDER)
         return CI_ERROR;
@@ -349,7 +349,7 @@ static void *inspect_init_request(ci_request_t *req)
     p = HOLDER ? si_policy_holder_get(HOLDER) : NULL;
     if (!p)
         return NULL;
-    struct txn *t = txn_new(req, p);
+    struct sv_txn *t = sv_txn_new(req, p);
     if (!t)
         si_policy_unref(p);
     return t;
@@ -357,35 +357,35 @@ static void *inspect_init_request(ci_request_t *req)
 
 static void inspect_release_request(void *data)
 {
-    txn_free(data);
+    sv_txn_free(data);
 }
 
 static int inspect_preview(char *data, int len, ci_request_t *req)
 {
-    struct txn *t = ci_service_data(req);
+    struct sv_txn *t = ci_service_data(req);
 
     if (!t) {
         ci_debug_printf(1, "inspect: no policy or out of memory: failing the transaction\n");
         return CI_MOD_ERROR;
     }
-    return txn_preview(t, data, len);
+    return sv_txn_preview(t, data, len);
 }
 
 static int inspect_end_of_data(ci_request_t *req)
 {
-    struct txn *t = ci_service_data(req);
+    struct sv_txn *t = ci_service_data(req);
 
-    return t ? txn_end_of_data(t) : CI_MOD_DONE;
+    return t ? sv_txn_end_of_data(t) : CI_MOD_DONE;
 }
 
 static int inspect_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *req)
 {
-    struct txn *t = ci_service_data(req);
+    struct sv_txn *t = ci_service_data(req);
 
     if (!t) {
         if (wlen)
             *wlen = CI_EOF;
         return CI_OK;
     }
-    return txn_io(t, wbuf, wlen, rbuf, rlen, iseof);
+    return sv_txn_io(t, wbuf, wlen, rbuf, rlen, iseof);
 }
