@@ -23,7 +23,7 @@ struct flight {
     char *key;
 };
 
-struct rev_cache {
+struct oc_rev_cache {
     struct si_ttlmap *answers, *crls, *down;
     pthread_mutex_t flock;
     pthread_cond_t fcond;
@@ -40,14 +40,14 @@ static int crl_hold(void *copy)
     return X509_CRL_up_ref(*(X509_CRL **)copy) ? 0 : -1;
 }
 
-static const struct si_ttlmap_type ANSWER_TYPE = {.value_size = sizeof(struct rev_answer)};
+static const struct si_ttlmap_type ANSWER_TYPE = {.value_size = sizeof(struct oc_rev_answer)};
 static const struct si_ttlmap_type CRL_TYPE = {
     .value_size = sizeof(X509_CRL *), .drop = crl_drop, .hold = crl_hold};
 static const struct si_ttlmap_type DOWN_TYPE = {.value_size = sizeof(struct down_state)};
 
-struct rev_cache *rev_cache_new(size_t max_entries)
+struct oc_rev_cache *oc_rev_cache_new(size_t max_entries)
 {
-    struct rev_cache *c = calloc(1, sizeof(*c));
+    struct oc_rev_cache *c = calloc(1, sizeof(*c));
     pthread_condattr_t ca;
 
     if (!c)
@@ -61,13 +61,13 @@ struct rev_cache *rev_cache_new(size_t max_entries)
     pthread_cond_init(&c->fcond, &ca);
     pthread_condattr_destroy(&ca);
     if (!c->answers || !c->crls || !c->down) {
-        rev_cache_free(c);
+        oc_rev_cache_free(c);
         return NULL;
     }
     return c;
 }
 
-void rev_cache_free(struct rev_cache *c)
+void oc_rev_cache_free(struct oc_rev_cache *c)
 {
     if (!c)
         return;
@@ -86,35 +86,35 @@ void rev_cache_free(struct rev_cache *c)
     free(c);
 }
 
-bool rev_cache_answer_get(struct rev_cache *c, const unsigned char *key, size_t keylen, time_t now,
-                          struct rev_answer *out)
+bool oc_rev_cache_answer_get(struct oc_rev_cache *c, const unsigned char *key, size_t keylen, time_t now,
+                          struct oc_rev_answer *out)
 {
     return si_ttlmap_get(c->answers, key, keylen, now, out);
 }
 
-void rev_cache_answer_put(struct rev_cache *c, const unsigned char *key, size_t keylen,
-                          const struct rev_answer *ans)
+void oc_rev_cache_answer_put(struct oc_rev_cache *c, const unsigned char *key, size_t keylen,
+                          const struct oc_rev_answer *ans)
 {
-    struct rev_answer copy = *ans;
+    struct oc_rev_answer copy = *ans;
 
     if (ans->cache_until > time(NULL))
         si_ttlmap_put(c->answers, key, keylen, &copy, ans->cache_until);
 }
 
-X509_CRL *rev_cache_crl_get(struct rev_cache *c, const char *url, time_t now)
+X509_CRL *oc_rev_cache_crl_get(struct oc_rev_cache *c, const char *url, time_t now)
 {
     X509_CRL *crl = NULL;
 
     return si_ttlmap_get(c->crls, url, strlen(url), now, &crl) ? crl : NULL;
 }
 
-void rev_cache_crl_put(struct rev_cache *c, const char *url, X509_CRL *crl, time_t until)
+void oc_rev_cache_crl_put(struct oc_rev_cache *c, const char *url, X509_CRL *crl, time_t until)
 {
     if (until > time(NULL) && X509_CRL_up_ref(crl))
         si_ttlmap_put(c->crls, url, strlen(url), &crl, until);
 }
 
-bool rev_cache_down(struct rev_cache *c, const char *name, time_t now, time_t *until)
+bool oc_rev_cache_down(struct oc_rev_cache *c, const char *name, time_t now, time_t *until)
 {
     struct down_state d;
 
@@ -142,7 +142,7 @@ static enum si_ttlmap_verdict note_failure(void *value, bool found, time_t *expi
     return SI_TTLMAP_STORE;
 }
 
-void rev_cache_note(struct rev_cache *c, const char *name, bool ok, time_t now)
+void oc_rev_cache_note(struct oc_rev_cache *c, const char *name, bool ok, time_t now)
 {
     if (ok)
         si_ttlmap_remove(c->down, name, strlen(name));
@@ -150,12 +150,12 @@ void rev_cache_note(struct rev_cache *c, const char *name, bool ok, time_t now)
         si_ttlmap_update(c->down, name, strlen(name), now, note_failure, &now);
 }
 
-size_t rev_cache_count(struct rev_cache *c)
+size_t oc_rev_cache_count(struct oc_rev_cache *c)
 {
     return si_ttlmap_count(c->answers) + si_ttlmap_count(c->crls);
 }
 
-static struct flight **flight_find(struct rev_cache *c, const char *key)
+static struct flight **flight_find(struct oc_rev_cache *c, const char *key)
 {
     struct flight **pp = &c->flights;
 
@@ -164,7 +164,7 @@ static struct flight **flight_find(struct rev_cache *c, const char *key)
     return pp;
 }
 
-bool rev_cache_flight_begin(struct rev_cache *c, const char *key, long long deadline_ms)
+bool oc_rev_cache_flight_begin(struct oc_rev_cache *c, const char *key, long long deadline_ms)
 {
     struct timespec ts = {.tv_sec = deadline_ms / 1000, .tv_nsec = (deadline_ms % 1000) * 1000000};
     struct flight *f;
@@ -193,7 +193,7 @@ bool rev_cache_flight_begin(struct rev_cache *c, const char *key, long long dead
     return true; /* out of memory: lead without a record rather than fail */
 }
 
-void rev_cache_flight_end(struct rev_cache *c, const char *key)
+void oc_rev_cache_flight_end(struct oc_rev_cache *c, const char *key)
 {
     struct flight **pp, *f;
 

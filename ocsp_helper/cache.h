@@ -22,35 +22,35 @@
 
 #include "ocsp_verify.h"
 
-struct rev_cache;
+struct oc_rev_cache;
 
 /* max_entries bounds the answer and backoff tables, max_entries / 16 + 1 the CRL table; a full
  * table drops its least recently used entry (lib/ttlmap). */
-struct rev_cache *rev_cache_new(size_t max_entries);
-void rev_cache_free(struct rev_cache *c);
+struct oc_rev_cache *oc_rev_cache_new(size_t max_entries);
+void oc_rev_cache_free(struct oc_rev_cache *c);
 
-bool rev_cache_answer_get(struct rev_cache *c, const unsigned char *key, size_t keylen, time_t now,
-                          struct rev_answer *out);
-void rev_cache_answer_put(struct rev_cache *c, const unsigned char *key, size_t keylen,
-                          const struct rev_answer *ans);
+bool oc_rev_cache_answer_get(struct oc_rev_cache *c, const unsigned char *key, size_t keylen, time_t now,
+                          struct oc_rev_answer *out);
+void oc_rev_cache_answer_put(struct oc_rev_cache *c, const unsigned char *key, size_t keylen,
+                          const struct oc_rev_answer *ans);
 
-X509_CRL *rev_cache_crl_get(struct rev_cache *c, const char *url, time_t now);
-void rev_cache_crl_put(struct rev_cache *c, const char *url, X509_CRL *crl, time_t until);
+X509_CRL *oc_rev_cache_crl_get(struct oc_rev_cache *c, const char *url, time_t now);
+void oc_rev_cache_crl_put(struct oc_rev_cache *c, const char *url, X509_CRL *crl, time_t until);
 
 /* True (and *until set) when name is in backoff at now. */
-bool rev_cache_down(struct rev_cache *c, const char *name, time_t now, time_t *until);
+bool oc_rev_cache_down(struct oc_rev_cache *c, const char *name, time_t now, time_t *until);
 /* Records a failure (starting or extending the backoff) or a success (clearing it). */
-void rev_cache_note(struct rev_cache *c, const char *name, bool ok, time_t now);
+void oc_rev_cache_note(struct oc_rev_cache *c, const char *name, bool ok, time_t now);
 
 /*
  * Single flight: the first caller for key becomes the leader (returns true) and must call
- * rev_cache_flight_end; later callers wait until the leader ends or deadline_ms
+ * oc_rev_cache_flight_end; later callers wait until the leader ends or deadline_ms
  * (CLOCK_MONOTONIC ms) passes, then return false and look in the cache again.
  */
-bool rev_cache_flight_begin(struct rev_cache *c, const char *key, long long deadline_ms);
-void rev_cache_flight_end(struct rev_cache *c, const char *key);
+bool oc_rev_cache_flight_begin(struct oc_rev_cache *c, const char *key, long long deadline_ms);
+void oc_rev_cache_flight_end(struct oc_rev_cache *c, const char *key);
 
 /* Entry counts, for the benchmark and tests. */
-size_t rev_cache_count(struct rev_cache *c);
+size_t oc_rev_cache_count(struct oc_rev_cache *c);
 
 #endif

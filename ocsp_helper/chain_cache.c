@@ -10,8 +10,8 @@
 #include "ocsp_verify.h"
 #include "ttlmap.h"
 
-struct chain_cache {
-    struct si_ttlmap *map; /* key: 32-byte digest; value: struct chain_hit */
+struct oc_chain_cache {
+    struct si_ttlmap *map; /* key: 32-byte digest; value: struct oc_chain_hit */
     unsigned ttl_s;
     EVP_MD *sha256;
 };
@@ -20,24 +20,24 @@ static void hit_drop(void *value);
 static int hit_hold(void *copy);
 
 static const struct si_ttlmap_type HIT_TYPE = {
-    .value_size = sizeof(struct chain_hit), .drop = hit_drop, .hold = hit_hold};
+    .value_size = sizeof(struct oc_chain_hit), .drop = hit_drop, .hold = hit_hold};
 
-struct chain_cache *chain_cache_new(size_t max_entries, unsigned ttl_s)
+struct oc_chain_cache *oc_chain_cache_new(size_t max_entries, unsigned ttl_s)
 {
-    struct chain_cache *c = calloc(1, sizeof(*c));
+    struct oc_chain_cache *c = calloc(1, sizeof(*c));
 
     if (!c)
         return NULL;
     c->ttl_s = ttl_s;
     c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); /* fetched once: no per-call lookups */
     if (!(c->map = si_ttlmap_new(max_entries, &HIT_TYPE))) {
-        chain_cache_free(c);
+        oc_chain_cache_free(c);
         return NULL;
     }
     return c;
 }
 
-void chain_hit_clear(struct chain_hit *hit)
+void oc_chain_hit_clear(struct oc_chain_hit *hit)
 {
     for (size_t i = 0; i < hit->ncerts; i++)
         X509_free(hit->certs[i]);
@@ -46,7 +46,7 @@ void chain_hit_clear(struct chain_hit *hit)
     memset(hit, 0, sizeof(*hit));
 }
 
-void chain_cache_free(struct chain_cache *c)
+void oc_chain_cache_free(struct oc_chain_cache *c)
 {
     if (!c)
         return;
@@ -56,7 +56,7 @@ void chain_cache_free(struct chain_cache *c)
 }
 
 /* Shares hit's references into dst. Returns -1 (dst cleared) when a reference cannot be taken. */
-static int share(const struct chain_hit *src, struct chain_hit *dst)
+static int share(const struct oc_chain_hit *src, struct oc_chain_hit *dst)
 {
     memset(dst, 0, sizeof(*dst));
     for (size_t i = 0; i < src->ncerts; i++) {
@@ -71,24 +71,24 @@ static int share(const struct chain_hit *src, struct chain_hit *dst)
     dst->store = src->store;
     return 0;
 fail:
-    chain_hit_clear(dst);
+    oc_chain_hit_clear(dst);
     return -1;
 }
 
 static void hit_drop(void *value)
 {
-    chain_hit_clear(value);
+    oc_chain_hit_clear(value);
 }
 
 /* get: the copy the map made becomes the caller's own references (cleared on failure). */
 static int hit_hold(void *copy)
 {
-    struct chain_hit stored = *(struct chain_hit *)copy;
+    struct oc_chain_hit stored = *(struct oc_chain_hit *)copy;
 
     return share(&stored, copy);
 }
 
-void chain_cache_key(struct chain_cache *c, const struct si_crtvd_request *req,
+void oc_chain_cache_key(struct oc_chain_cache *c, const struct si_crtvd_request *req,
                      unsigned char key[32])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -105,8 +105,8 @@ void chain_cache_key(struct chain_cache *c, const struct si_crtvd_request *req,
     EVP_MD_CTX_free(md);
 }
 
-int chain_cache_get(struct chain_cache *c, const unsigned char key[32], time_t now,
-                    struct chain_hit *hit)
+int oc_chain_cache_get(struct oc_chain_cache *c, const unsigned char key[32], time_t now,
+                    struct oc_chain_hit *hit)
 {
     return si_ttlmap_get(c->map, key, 32, now, hit) ? 1 : 0;
 }
@@ -117,7 +117,7 @@ static time_t earliest_expiry(STACK_OF(X509) *chain)
     time_t t = 0;
 
     for (int i = 0; i < sk_X509_num(chain); i++) {
-        time_t na = rev_asn1_time(X509_get0_notAfter(sk_X509_value(chain, i)));
+        time_t na = oc_rev_asn1_time(X509_get0_notAfter(sk_X509_value(chain, i)));
 
         if (na && (!t || na < t))
             t = na;
@@ -126,16 +126,16 @@ static time_t earliest_expiry(STACK_OF(X509) *chain)
 }
 
 struct store_arg {
-    struct chain_hit *hit; /* references for the map; taken when stored */
+    struct oc_chain_hit *hit; /* references for the map; taken when stored */
     time_t until;
     bool taken;
-    struct chain_hit replaced; /* released by the caller, outside the map's lock */
+    struct oc_chain_hit replaced; /* released by the caller, outside the map's lock */
 };
 
 /* Stores a new entry, or upgrades a parsed-only one to a verified chain; under the map's lock. */
 static enum si_ttlmap_verdict store_hit(void *value, bool found, time_t *expires, void *arg)
 {
-    struct chain_hit *cur = value;
+    struct oc_chain_hit *cur = value;
     struct store_arg *a = arg;
 
     if (found && (cur->chain || !a->hit->chain)) /* a concurrent miss stored it first */
@@ -148,10 +148,10 @@ static enum si_ttlmap_verdict store_hit(void *value, bool found, time_t *expires
     return SI_TTLMAP_STORE;
 }
 
-void chain_cache_put(struct chain_cache *c, const unsigned char key[32], const struct chain_hit *hit,
+void oc_chain_cache_put(struct oc_chain_cache *c, const unsigned char key[32], const struct oc_chain_hit *hit,
                      time_t now)
 {
-    struct chain_hit mine;
+    struct oc_chain_hit mine;
     struct store_arg a = {.hit = &mine, .until = now + (time_t)c->ttl_s};
     time_t exp = hit->chain ? earliest_expiry(hit->chain) : 0;
 
@@ -160,7 +160,7 @@ void chain_cache_put(struct chain_cache *c, const unsigned char key[32], const s
     if (exp && exp < a.until)
         a.until = exp;
     si_ttlmap_update(c->map, key, 32, now, store_hit, &a);
-    chain_hit_clear(&a.replaced);
+    oc_chain_hit_clear(&a.replaced);
     if (!a.taken)
-        chain_hit_clear(&mine);
+        oc_chain_hit_clear(&mine);
 }

@@ -9,7 +9,7 @@
  * At most max_entries chains are kept (lib/ttlmap: the least recently used goes first).
  *
  * Ownership: get/put take and hand out their own references (X509_up_ref, X509_STORE_up_ref);
- * the caller frees what it gets with chain_hit_clear.
+ * the caller frees what it gets with oc_chain_hit_clear.
  * Thread-safety: all functions may be called from any thread (one mutex).
  */
 #ifndef OCSP_CHAIN_CACHE_H
@@ -22,28 +22,28 @@
 
 #include "crtvd_request.h"
 
-struct chain_hit {
+struct oc_chain_hit {
     X509 *certs[SI_CRTVD_MAX_CERTS]; /* as in the request, index = cert_N */
     size_t ncerts;
     STACK_OF(X509) *chain; /* verified, leaf first; NULL: parsed only */
     X509_STORE *store;     /* what it verified against (NULL with chain) */
 };
 
-struct chain_cache;
+struct oc_chain_cache;
 
-struct chain_cache *chain_cache_new(size_t max_entries, unsigned ttl_s);
-void chain_cache_free(struct chain_cache *c);
+struct oc_chain_cache *oc_chain_cache_new(size_t max_entries, unsigned ttl_s);
+void oc_chain_cache_free(struct oc_chain_cache *c);
 
 /* key: SHA-256 over the request's certificates and whether Squid reported errors. */
-void chain_cache_key(struct chain_cache *c, const struct si_crtvd_request *req,
+void oc_chain_cache_key(struct oc_chain_cache *c, const struct si_crtvd_request *req,
                      unsigned char key[32]);
 
 /* Fills hit with new references on a hit (returns 1), else 0. */
-int chain_cache_get(struct chain_cache *c, const unsigned char key[32], time_t now,
-                    struct chain_hit *hit);
+int oc_chain_cache_get(struct oc_chain_cache *c, const unsigned char key[32], time_t now,
+                    struct oc_chain_hit *hit);
 /* Stores new references to what hit holds (hit stays the caller's). */
-void chain_cache_put(struct chain_cache *c, const unsigned char key[32], const struct chain_hit *hit,
+void oc_chain_cache_put(struct oc_chain_cache *c, const unsigned char key[32], const struct oc_chain_hit *hit,
                      time_t now);
-void chain_hit_clear(struct chain_hit *hit);
+void oc_chain_hit_clear(struct oc_chain_hit *hit);
 
 #endif

@@ -18,7 +18,7 @@
 #define AIA_TTL_S 3600
 #define MAX_URLS 4
 
-struct chain_completer {
+struct oc_chain_completer {
     STACK_OF(X509) *file; /* the intermediates file, or empty */
     struct si_ttlmap *downloads; /* URL -> struct dl */
 };
@@ -56,11 +56,11 @@ static STACK_OF(X509) *pem_certs(BIO *b)
     return sk;
 }
 
-struct chain_completer *chain_completer_new(const char *intermediates_file, size_t max_entries,
+struct oc_chain_completer *oc_chain_completer_new(const char *intermediates_file, size_t max_entries,
                                             char *err, size_t errsize)
 {
     static const struct si_ttlmap_type type = {sizeof(struct dl), dl_drop, dl_hold};
-    struct chain_completer *cc = calloc(1, sizeof(*cc));
+    struct oc_chain_completer *cc = calloc(1, sizeof(*cc));
     BIO *b = NULL;
 
     if (!cc || !(cc->downloads = si_ttlmap_new(max_entries / 16 + 1, &type))) {
@@ -84,11 +84,11 @@ struct chain_completer *chain_completer_new(const char *intermediates_file, size
 fail:
     BIO_free(b);
     ERR_clear_error();
-    chain_completer_free(cc);
+    oc_chain_completer_free(cc);
     return NULL;
 }
 
-void chain_completer_free(struct chain_completer *cc)
+void oc_chain_completer_free(struct oc_chain_completer *cc)
 {
     if (!cc)
         return;
@@ -164,14 +164,14 @@ static int ca_issuer_urls(X509 *cert, char *urls[MAX_URLS])
 }
 
 /* Downloads url into the cache (the caller leads its single flight). */
-static void download(struct chain_completer *cc, struct rev_cache *cache, const char *url,
+static void download(struct oc_chain_completer *cc, struct oc_rev_cache *cache, const char *url,
                      unsigned timeout_ms, size_t max_bytes, char *why, size_t whysize)
 {
     unsigned char *body = NULL;
     size_t len = 0;
     char err[200];
     struct dl d = {0};
-    enum fetch_status st = fetch_bytes(url, max_bytes, fetch_now_ms() + timeout_ms, &body, &len,
+    enum oc_fetch_status st = oc_fetch_bytes(url, max_bytes, oc_fetch_now_ms() + timeout_ms, &body, &len,
                                        err, sizeof(err));
 
     if (st == FETCH_OK && !(d.certs = parse_download(body, len))) {
@@ -179,7 +179,7 @@ static void download(struct chain_completer *cc, struct rev_cache *cache, const 
         st = FETCH_PROTOCOL;
     }
     free(body);
-    rev_cache_note(cache, url, st == FETCH_OK, time(NULL));
+    oc_rev_cache_note(cache, url, st == FETCH_OK, time(NULL));
     if (st != FETCH_OK) {
         snprintf(why, whysize, "caIssuers %.100s: %.120s", url, err);
         return;
@@ -188,7 +188,7 @@ static void download(struct chain_completer *cc, struct rev_cache *cache, const 
 }
 
 /* Issuers of cert from url: cache, backoff, or a download. */
-static int from_url(struct chain_completer *cc, struct rev_cache *cache, const char *url, X509 *cert,
+static int from_url(struct oc_chain_completer *cc, struct oc_rev_cache *cache, const char *url, X509 *cert,
                     unsigned timeout_ms, size_t max_bytes, STACK_OF(X509) *out, char *why,
                     size_t whysize)
 {
@@ -198,15 +198,15 @@ static int from_url(struct chain_completer *cc, struct rev_cache *cache, const c
     int n;
 
     if (!si_ttlmap_get(cc->downloads, url, strlen(url), time(NULL), &d)) {
-        if (rev_cache_down(cache, url, time(NULL), &until)) {
+        if (oc_rev_cache_down(cache, url, time(NULL), &until)) {
             snprintf(why, whysize, "caIssuers %.100s: failed recently, retried in %llds", url,
                      (long long)(until - time(NULL)));
             return 0;
         }
         snprintf(fkey, sizeof(fkey), "aia:%.2000s", url);
-        if (rev_cache_flight_begin(cache, fkey, fetch_now_ms() + timeout_ms)) {
+        if (oc_rev_cache_flight_begin(cache, fkey, oc_fetch_now_ms() + timeout_ms)) {
             download(cc, cache, url, timeout_ms, max_bytes, why, whysize);
-            rev_cache_flight_end(cache, fkey);
+            oc_rev_cache_flight_end(cache, fkey);
         }
         else
             snprintf(why, whysize, "caIssuers %.100s: a concurrent fetch of it gave nothing", url);
@@ -220,7 +220,7 @@ static int from_url(struct chain_completer *cc, struct rev_cache *cache, const c
     return n;
 }
 
-int chain_complete_issuers(struct chain_completer *cc, struct rev_cache *cache, X509 *cert,
+int oc_chain_complete_issuers(struct oc_chain_completer *cc, struct oc_rev_cache *cache, X509 *cert,
                            unsigned timeout_ms, size_t max_bytes, STACK_OF(X509) *out,
                            char *why, size_t whysize)
 {

@@ -11,7 +11,7 @@
  *
  * Ownership: the completer owns the intermediates and the download cache; issuers handed out are
  * new references pushed onto the caller's stack.
- * Thread-safety: chain_complete_issuers may run on many threads at once (the cache locks itself).
+ * Thread-safety: oc_chain_complete_issuers may run on many threads at once (the cache locks itself).
  */
 #ifndef OCSP_CHAIN_COMPLETE_H
 #define OCSP_CHAIN_COMPLETE_H
@@ -22,20 +22,20 @@
 
 #include "cache.h"
 
-struct chain_completer;
+struct oc_chain_completer;
 
 /* intermediates_file may be NULL. NULL with err when the file cannot be read or holds no
  * certificate. */
-struct chain_completer *chain_completer_new(const char *intermediates_file, size_t max_entries,
+struct oc_chain_completer *oc_chain_completer_new(const char *intermediates_file, size_t max_entries,
                                             char *err, size_t errsize);
-void chain_completer_free(struct chain_completer *cc);
+void oc_chain_completer_free(struct oc_chain_completer *cc);
 
 /*
  * Pushes onto out (new references) every certificate that issued cert, from the intermediates
  * file, else from cert's caIssuers URLs. Returns how many were pushed; why gets one line saying
  * where they came from or what failed.
  */
-int chain_complete_issuers(struct chain_completer *cc, struct rev_cache *cache, X509 *cert,
+int oc_chain_complete_issuers(struct oc_chain_completer *cc, struct oc_rev_cache *cache, X509 *cert,
                            unsigned timeout_ms, size_t max_bytes, STACK_OF(X509) *out,
                            char *why, size_t whysize);
 

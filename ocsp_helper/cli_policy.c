@@ -30,7 +30,7 @@ static int good_name(const char *name, size_t len)
     return 1;
 }
 
-static int add_override(struct ocsp_cli_policy *c, const char *spec, char *err, size_t errsize)
+static int add_override(struct oc_cli_policy *c, const char *spec, char *err, size_t errsize)
 {
     const char *eq = strrchr(spec, '=');
     char **n;
@@ -51,7 +51,7 @@ static int add_override(struct ocsp_cli_policy *c, const char *spec, char *err, 
     return 0;
 }
 
-int ocsp_cli_policy_set(struct ocsp_cli_policy *c, int option, const char *value, char *err,
+int oc_cli_policy_set(struct oc_cli_policy *c, int option, const char *value, char *err,
                         size_t errsize)
 {
     const char *want = "a valid value";
@@ -72,7 +72,7 @@ int ocsp_cli_policy_set(struct ocsp_cli_policy *c, int option, const char *value
         want = "--crl off|fallback|always";
         break;
     case 't':
-        if (ocsp_duration_ms(value) >= 0) {
+        if (oc_duration_ms(value) >= 0) {
             c->ocsp_timeout = value;
             return 0;
         }
@@ -85,12 +85,12 @@ int ocsp_cli_policy_set(struct ocsp_cli_policy *c, int option, const char *value
     return -1;
 }
 
-int ocsp_cli_policy_given(const struct ocsp_cli_policy *c)
+int oc_cli_policy_given(const struct oc_cli_policy *c)
 {
     return c->revocation || c->crl || c->ocsp_timeout || c->noverrides;
 }
 
-void ocsp_cli_policy_clear(struct ocsp_cli_policy *c)
+void oc_cli_policy_clear(struct oc_cli_policy *c)
 {
     for (size_t i = 0; i < c->noverrides; i++)
         free(c->overrides[i]);
@@ -114,14 +114,14 @@ static void put_escaped(FILE *f, const char *s, size_t len)
     }
 }
 
-struct si_policy *ocsp_cli_policy_build(const struct ocsp_cli_policy *c, char *err,
+struct si_policy *oc_cli_policy_build(const struct oc_cli_policy *c, char *err,
                                         size_t errsize)
 {
     char *xml = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&xml, &len);
     struct si_policy *p = NULL;
-    long ms = c->ocsp_timeout ? ocsp_duration_ms(c->ocsp_timeout) : 3000;
+    long ms = c->ocsp_timeout ? oc_duration_ms(c->ocsp_timeout) : 3000;
 
     if (!f) {
         snprintf(err, errsize, "out of memory");

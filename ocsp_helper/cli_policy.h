@@ -6,7 +6,7 @@
  * in the order given, the first match wins) and si_policy_validation_for() is the only lookup.
  * It is enforced when there is no policy file, and when the file cannot be loaded at start-up.
  *
- * Ownership: struct ocsp_cli_policy owns its override strings (ocsp_cli_policy_clear frees
+ * Ownership: struct oc_cli_policy owns its override strings (oc_cli_policy_clear frees
  * them); the option values it points at are borrowed (argv). Thread-safety: start-up only.
  */
 #ifndef OCSP_CLI_POLICY_H
@@ -18,7 +18,7 @@
 
 #define OCSP_CLI_POLICY_NAME "built-in policy from the inspect-ocsp command line"
 
-struct ocsp_cli_policy {
+struct oc_cli_policy {
     const char *revocation;   /* "off|soft|hard" or NULL (soft) */
     const char *ocsp_timeout; /* a duration (settings.h) or NULL (3s) */
     const char *crl;          /* "off|fallback|always" or NULL (fallback) */
@@ -28,14 +28,14 @@ struct ocsp_cli_policy {
 
 /* Checks one option value ('r' revocation, 'c' crl, 't' ocsp-timeout, 'o' override) and keeps
  * it. -1 with err when invalid. */
-int ocsp_cli_policy_set(struct ocsp_cli_policy *c, int option, const char *value, char *err,
+int oc_cli_policy_set(struct oc_cli_policy *c, int option, const char *value, char *err,
                         size_t errsize);
 /* True when any of the options above was given. */
-int ocsp_cli_policy_given(const struct ocsp_cli_policy *c);
-void ocsp_cli_policy_clear(struct ocsp_cli_policy *c);
+int oc_cli_policy_given(const struct oc_cli_policy *c);
+void oc_cli_policy_clear(struct oc_cli_policy *c);
 
 /* The built-in policy (one reference), or NULL with err. */
-struct si_policy *ocsp_cli_policy_build(const struct ocsp_cli_policy *c, char *err,
+struct si_policy *oc_cli_policy_build(const struct oc_cli_policy *c, char *err,
                                         size_t errsize);
 
 #endif

@@ -18,7 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/http.h>
 
-int64_t fetch_now_ms(void)
+int64_t oc_fetch_now_ms(void)
 {
     struct timespec ts;
 
@@ -91,11 +91,11 @@ static struct dns_job *dns_job_new(const char *host, const char *port)
 }
 
 /* Waits for the resolver until the deadline; takes its result. Drops the waiter's reference. */
-static enum fetch_status dns_wait(struct dns_job *job, int64_t deadline_ms, struct addrinfo **out,
+static enum oc_fetch_status dns_wait(struct dns_job *job, int64_t deadline_ms, struct addrinfo **out,
                                   char *err, size_t errsize)
 {
     struct timespec ts = {.tv_sec = deadline_ms / 1000, .tv_nsec = (deadline_ms % 1000) * 1000000};
-    enum fetch_status st = FETCH_OK;
+    enum oc_fetch_status st = FETCH_OK;
 
     pthread_mutex_lock(&job->lock);
     while (!job->done) {
@@ -117,7 +117,7 @@ static enum fetch_status dns_wait(struct dns_job *job, int64_t deadline_ms, stru
     return st;
 }
 
-static enum fetch_status resolve(const char *host, const char *port, int64_t deadline_ms,
+static enum oc_fetch_status resolve(const char *host, const char *port, int64_t deadline_ms,
                                  struct addrinfo **out, char *err, size_t errsize)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
@@ -149,7 +149,7 @@ static enum fetch_status resolve(const char *host, const char *port, int64_t dea
 
 static int remaining(int64_t deadline_ms)
 {
-    int64_t left = deadline_ms - fetch_now_ms();
+    int64_t left = deadline_ms - oc_fetch_now_ms();
 
     return left <= 0 ? 0 : left > 600000 ? 600000 : (int)left;
 }
@@ -171,7 +171,7 @@ static int wait_fd(int fd, short events, int64_t deadline_ms)
     }
 }
 
-static enum fetch_status connect_one(const struct addrinfo *ai, int64_t deadline_ms, int *fdp,
+static enum oc_fetch_status connect_one(const struct addrinfo *ai, int64_t deadline_ms, int *fdp,
                                      char *err, size_t errsize)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
@@ -205,10 +205,10 @@ ok:
     return FETCH_OK;
 }
 
-static enum fetch_status connect_any(const struct addrinfo *res, int64_t deadline_ms, int *fdp,
+static enum oc_fetch_status connect_any(const struct addrinfo *res, int64_t deadline_ms, int *fdp,
                                      char *err, size_t errsize)
 {
-    enum fetch_status st = FETCH_NETWORK;
+    enum oc_fetch_status st = FETCH_NETWORK;
 
     snprintf(err, errsize, "no address to connect to");
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
@@ -262,7 +262,7 @@ static OSSL_HTTP_REQ_CTX *make_request(BIO *bio, const char *host, const char *p
     return r;
 }
 
-static enum fetch_status exchange(int fd, const char *host, const char *port, const char *path,
+static enum oc_fetch_status exchange(int fd, const char *host, const char *port, const char *path,
                                   const ASN1_ITEM *req_item, const ASN1_VALUE *req,
                                   const char *req_ctype, const char *expect_ctype,
                                   const ASN1_ITEM *rsp_item, size_t max_bytes,
@@ -272,7 +272,7 @@ static enum fetch_status exchange(int fd, const char *host, const char *port, co
     OSSL_HTTP_REQ_CTX *r = bio ? make_request(bio, host, port, path, req_item, req, req_ctype,
                                               expect_ctype, max_bytes)
                                : NULL;
-    enum fetch_status st = FETCH_PROTOCOL;
+    enum oc_fetch_status st = FETCH_PROTOCOL;
 
     if (!r) {
         openssl_reason(err, errsize, "cannot build the HTTP request");
@@ -341,7 +341,7 @@ static int parse_url(const char *url, struct url_parts *u)
     return 0;
 }
 
-int fetch_url_hostport(const char *url, char *hostport, size_t size)
+int oc_fetch_url_hostport(const char *url, char *hostport, size_t size)
 {
     struct url_parts u;
 
@@ -353,11 +353,11 @@ int fetch_url_hostport(const char *url, char *hostport, size_t size)
 }
 
 /* Parses url, resolves its host and connects, all before deadline_ms; fills u and *fdp. */
-static enum fetch_status open_url(const char *url, int64_t deadline_ms, struct url_parts *u,
+static enum oc_fetch_status open_url(const char *url, int64_t deadline_ms, struct url_parts *u,
                                   int *fdp, char *err, size_t errsize)
 {
     struct addrinfo *res = NULL;
-    enum fetch_status st;
+    enum oc_fetch_status st;
 
     *fdp = -1;
     if (parse_url(url, u) < 0) {
@@ -380,13 +380,13 @@ static void url_path(const struct url_parts *u, char *path, size_t size)
              u->query ? u->query : "");
 }
 
-enum fetch_status fetch_asn1(const char *url, const ASN1_ITEM *req_item, const ASN1_VALUE *req,
+enum oc_fetch_status oc_fetch_asn1(const char *url, const ASN1_ITEM *req_item, const ASN1_VALUE *req,
                              const char *req_ctype, const char *expect_ctype,
                              const ASN1_ITEM *rsp_item, size_t max_bytes, int64_t deadline_ms,
                              ASN1_VALUE **out, char *err, size_t errsize)
 {
     struct url_parts u;
-    enum fetch_status st;
+    enum oc_fetch_status st;
     char path[2048];
     int fd;
 
@@ -421,7 +421,7 @@ static int send_all(int fd, const char *buf, size_t len, int64_t deadline_ms)
 }
 
 /* Reads until the server closes (HTTP/1.0) into *buf; fails past cap bytes or the deadline. */
-static enum fetch_status recv_all(int fd, size_t cap, int64_t deadline_ms, char **buf,
+static enum oc_fetch_status recv_all(int fd, size_t cap, int64_t deadline_ms, char **buf,
                                   size_t *len, char *err, size_t errsize)
 {
     char *b = malloc(cap + 1);
@@ -458,7 +458,7 @@ static enum fetch_status recv_all(int fd, size_t cap, int64_t deadline_ms, char 
 }
 
 /* Checks the status line of an HTTP response and finds its body. */
-static enum fetch_status http_body(const char *resp, size_t len, size_t *body_off, char *err,
+static enum oc_fetch_status http_body(const char *resp, size_t len, size_t *body_off, char *err,
                                    size_t errsize)
 {
     const char *end = memmem(resp, len, "\r\n\r\n", 4);
@@ -476,11 +476,11 @@ static enum fetch_status http_body(const char *resp, size_t len, size_t *body_of
     return FETCH_OK;
 }
 
-enum fetch_status fetch_bytes(const char *url, size_t max_bytes, int64_t deadline_ms,
+enum oc_fetch_status oc_fetch_bytes(const char *url, size_t max_bytes, int64_t deadline_ms,
                               unsigned char **body, size_t *len, char *err, size_t errsize)
 {
     struct url_parts u;
-    enum fetch_status st;
+    enum oc_fetch_status st;
     char req[2600], *resp = NULL;
     size_t n = 0, off = 0;
     int fd;

@@ -51,10 +51,10 @@ struct pool {
     pthread_cond_t cond;
     struct job *head, *tail;
     bool closing;
-    struct validator *v;
+    struct oc_validator *v;
 };
 
-static void answer(struct validator *v, struct si_helper_request *req)
+static void answer(struct oc_validator *v, struct si_helper_request *req)
 {
     struct si_crtvd_reply reply = {0};
     const char *result;
@@ -64,7 +64,7 @@ static void answer(struct validator *v, struct si_helper_request *req)
         si_helper_reply_bh(STDOUT_FILENO, req, "unknown request code %s", req->code);
         return;
     }
-    result = validator_run(v, req->body, req->body_len, &reply);
+    result = oc_validator_run(v, req->body, req->body_len, &reply);
     if (si_helper_reply(STDOUT_FILENO, req, result, reply.buf, reply.len) < 0)
         si_error("cannot write the reply to Squid: %s", strerror(errno));
     si_crtvd_reply_free(&reply);
@@ -183,8 +183,8 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    struct ocsp_settings s;
-    struct ocsp_cli_policy cli;
+    struct oc_settings s;
+    struct oc_cli_policy cli;
     const char *policy, *state_dir, *ca_file, *ca_dir, *intermediates;
     bool no_policy, no_squid_anchor;
     long threads, cache_entries;
@@ -192,7 +192,7 @@ struct opts {
 
 static int set_timeout(const char *arg, unsigned *out, const char *name)
 {
-    long ms = ocsp_duration_ms(arg);
+    long ms = oc_duration_ms(arg);
 
     if (ms < 0) {
         fprintf(stderr, "inspect-ocsp: --%s: '%s' is not a duration like 3s or 1500ms\n", name, arg);
@@ -213,7 +213,7 @@ static int apply_option(struct opts *o, int c, const char *arg)
     case 'S': o->state_dir = arg; return 0;
     case 'T': return set_timeout(arg, &o->s.crl_timeout_ms, "crl-timeout");
     case 'r': case 't': case 'c': case 'o':
-        if (ocsp_cli_policy_set(&o->cli, c, arg, err, sizeof(err)) == 0)
+        if (oc_cli_policy_set(&o->cli, c, arg, err, sizeof(err)) == 0)
             return 0;
         fprintf(stderr, "inspect-ocsp: %s\n", err);
         return -1;
@@ -250,7 +250,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {NULL, 0, NULL, 0}};
     int c;
 
-    ocsp_settings_defaults(&o->s);
+    oc_settings_defaults(&o->s);
     o->threads = 32;
     o->cache_entries = 10000;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -289,7 +289,7 @@ static void log_started(struct si_policy_holder *holder, long workers, const str
             "crl=%s crl-timeout=%ums intermediates=%s", workers, si_policy_source(p),
             si_policy_digest(p), si_revocation_name(vs.revocation), vs.ocsp_timeout_ms,
             si_crl_mode_name(vs.crl), o->s.crl_timeout_ms, o->s.check_intermediates ? "yes" : "no");
-    if (o->policy && ocsp_cli_policy_given(&o->cli) &&
+    if (o->policy && oc_cli_policy_given(&o->cli) &&
         strcmp(si_policy_source(p), OCSP_CLI_POLICY_NAME) != 0)
         si_warn("--revocation, --ocsp-timeout, --crl and --override are not in force: they make the "
                 "built-in policy, enforced only when there is no policy file (--policy %s is)",
@@ -300,7 +300,7 @@ static void log_started(struct si_policy_holder *holder, long workers, const str
 /* The holder: the policy file (or none) with the built-in policy from the options. */
 static struct si_policy_holder *policy_new(const struct opts *o, char *err, size_t errsize)
 {
-    struct si_policy *builtin = ocsp_cli_policy_build(&o->cli, err, errsize);
+    struct si_policy *builtin = oc_cli_policy_build(&o->cli, err, errsize);
     struct si_policy_holder *h = builtin ? si_policy_holder_new(o->policy) : NULL;
 
     if (!h) {
@@ -319,7 +319,7 @@ static struct si_policy_holder *policy_new(const struct opts *o, char *err, size
 
 static int run(struct opts *o)
 {
-    struct validator v = {.no_squid_anchor = o->no_squid_anchor, .settings = &o->s};
+    struct oc_validator v = {.no_squid_anchor = o->no_squid_anchor, .settings = &o->s};
     struct pool p = {.v = &v};
     pthread_t *tids = calloc((size_t)o->threads, sizeof(*tids));
     pthread_attr_t attr;
@@ -329,11 +329,11 @@ static int run(struct opts *o)
 
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.cond, NULL);
-    if (!tids || !(v.store = validator_store_new(o->ca_file, o->ca_dir, err, sizeof(err))) ||
+    if (!tids || !(v.store = oc_validator_store_new(o->ca_file, o->ca_dir, err, sizeof(err))) ||
         !(v.policy = policy_new(o, err, sizeof(err))) ||
-        !(v.cache = rev_cache_new((size_t)o->cache_entries)) ||
-        !(v.chains = chain_cache_new((size_t)o->cache_entries, 300)) ||
-        !(v.completer = chain_completer_new(o->intermediates, (size_t)o->cache_entries, err,
+        !(v.cache = oc_rev_cache_new((size_t)o->cache_entries)) ||
+        !(v.chains = oc_chain_cache_new((size_t)o->cache_entries, 300)) ||
+        !(v.completer = oc_chain_completer_new(o->intermediates, (size_t)o->cache_entries, err,
                                             sizeof(err)))) {
         si_error("cannot start: %s", tids ? err : "out of memory");
         goto out;
@@ -360,9 +360,9 @@ out:
     for (long i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
     free(tids);
-    rev_cache_free(v.cache);
-    chain_cache_free(v.chains);
-    chain_completer_free(v.completer);
+    oc_rev_cache_free(v.cache);
+    oc_chain_cache_free(v.chains);
+    oc_chain_completer_free(v.completer);
     si_policy_holder_free(v.policy);
     X509_STORE_free(v.store);
     return rc;
@@ -378,6 +378,6 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &o) < 0)
         return 2;
     rc = run(&o);
-    ocsp_cli_policy_clear(&o.cli);
+    oc_cli_policy_clear(&o.cli);
     return rc;
 }

@@ -8,7 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-const char *rev_status_name(enum rev_status st)
+const char *oc_rev_status_name(enum oc_rev_status st)
 {
     switch (st) {
     case REV_GOOD: return "good";
@@ -21,7 +21,7 @@ const char *rev_status_name(enum rev_status st)
     return "?";
 }
 
-time_t rev_asn1_time(const ASN1_TIME *t)
+time_t oc_rev_asn1_time(const ASN1_TIME *t)
 {
     struct tm tm;
 
@@ -30,9 +30,9 @@ time_t rev_asn1_time(const ASN1_TIME *t)
     return timegm(&tm);
 }
 
-static void set_answer(struct rev_answer *ans, enum rev_status st, const char *fmt, ...)
+static void set_answer(struct oc_rev_answer *ans, enum oc_rev_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void set_answer(struct rev_answer *ans, enum rev_status st, const char *fmt, ...)
+static void set_answer(struct oc_rev_answer *ans, enum oc_rev_status st, const char *fmt, ...)
 {
     va_list ap;
 
@@ -67,8 +67,8 @@ static time_t cap(time_t t, time_t now, unsigned max_s)
 }
 
 /* Checks thisUpdate/nextUpdate against now; true when current. */
-static bool times_ok(time_t tu, time_t nu, time_t now, const struct rev_limits *lim,
-                     struct rev_answer *ans, const char *what)
+static bool times_ok(time_t tu, time_t nu, time_t now, const struct oc_rev_limits *lim,
+                     struct oc_rev_answer *ans, const char *what)
 {
     char b[32];
 
@@ -94,8 +94,8 @@ static bool times_ok(time_t tu, time_t nu, time_t now, const struct rev_limits *
     return true;
 }
 
-static void fill_status(struct rev_answer *ans, int status, int reason, time_t revt, time_t now,
-                        const struct rev_limits *lim, const char *what)
+static void fill_status(struct oc_rev_answer *ans, int status, int reason, time_t revt, time_t now,
+                        const struct oc_rev_limits *lim, const char *what)
 {
     char b[32];
 
@@ -116,9 +116,9 @@ static void fill_status(struct rev_answer *ans, int status, int reason, time_t r
                                         : now + (time_t)lim->no_next_ttl_s;
 }
 
-void rev_eval_ocsp(OCSP_RESPONSE *resp, OCSP_CERTID *id, OCSP_REQUEST *req,
+void oc_rev_eval_ocsp(OCSP_RESPONSE *resp, OCSP_CERTID *id, OCSP_REQUEST *req,
                    STACK_OF(X509) *chain, X509_STORE *store, time_t now,
-                   const struct rev_limits *lim, struct rev_answer *ans)
+                   const struct oc_rev_limits *lim, struct oc_rev_answer *ans)
 {
     ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
     OCSP_BASICRESP *bs = NULL;
@@ -154,11 +154,11 @@ void rev_eval_ocsp(OCSP_RESPONSE *resp, OCSP_CERTID *id, OCSP_REQUEST *req,
         set_answer(ans, REV_INVALID, "OCSP: response does not cover this certificate");
         goto out;
     }
-    ans->this_update = rev_asn1_time(thisupd);
-    ans->next_update = rev_asn1_time(nextupd);
+    ans->this_update = oc_rev_asn1_time(thisupd);
+    ans->next_update = oc_rev_asn1_time(nextupd);
     if (!times_ok(ans->this_update, ans->next_update, now, lim, ans, "OCSP response"))
         goto out;
-    fill_status(ans, status, reason, rev_asn1_time(rev), now, lim, "OCSP");
+    fill_status(ans, status, reason, oc_rev_asn1_time(rev), now, lim, "OCSP");
 out:
     OCSP_BASICRESP_free(bs);
     ERR_clear_error();
@@ -174,8 +174,8 @@ static int crl_verify_cb(int ok, X509_STORE_CTX *ctx)
     return ok;
 }
 
-static void crl_revoked(X509_CRL *crl, X509 *cert, time_t now, const struct rev_limits *lim,
-                        struct rev_answer *ans)
+static void crl_revoked(X509_CRL *crl, X509 *cert, time_t now, const struct oc_rev_limits *lim,
+                        struct oc_rev_answer *ans)
 {
     X509_REVOKED *r = NULL;
     int reason = -1;
@@ -188,15 +188,15 @@ static void crl_revoked(X509_CRL *crl, X509 *cert, time_t now, const struct rev_
             ASN1_ENUMERATED_free(re);
         }
         fill_status(ans, V_OCSP_CERTSTATUS_REVOKED, reason,
-                    rev_asn1_time(X509_REVOKED_get0_revocationDate(r)), now, lim, "CRL");
+                    oc_rev_asn1_time(X509_REVOKED_get0_revocationDate(r)), now, lim, "CRL");
     } else {
         set_answer(ans, REV_REVOKED, "CRL: revoked");
         ans->cache_until = now + (time_t)lim->cache_max_s;
     }
 }
 
-void rev_eval_crl(X509_CRL *crl, X509 *cert, STACK_OF(X509) *chain, X509_STORE *store, time_t now,
-                  const struct rev_limits *lim, struct rev_answer *ans)
+void oc_rev_eval_crl(X509_CRL *crl, X509 *cert, STACK_OF(X509) *chain, X509_STORE *store, time_t now,
+                  const struct oc_rev_limits *lim, struct oc_rev_answer *ans)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
@@ -209,8 +209,8 @@ void rev_eval_crl(X509_CRL *crl, X509 *cert, STACK_OF(X509) *chain, X509_STORE *
         set_answer(ans, REV_INVALID, crl ? "CRL: out of memory" : "CRL: no decodable CRL");
         goto out;
     }
-    ans->this_update = rev_asn1_time(X509_CRL_get0_lastUpdate(crl));
-    ans->next_update = rev_asn1_time(X509_CRL_get0_nextUpdate(crl));
+    ans->this_update = oc_rev_asn1_time(X509_CRL_get0_lastUpdate(crl));
+    ans->next_update = oc_rev_asn1_time(X509_CRL_get0_nextUpdate(crl));
     X509_STORE_CTX_set0_crls(ctx, crls);
     X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK);
     X509_STORE_CTX_set_time(ctx, 0, now);
@@ -234,7 +234,7 @@ out:
     ERR_clear_error();
 }
 
-char *rev_ocsp_url(X509 *cert)
+char *oc_rev_ocsp_url(X509 *cert)
 {
     STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(cert);
     char *found = NULL;
@@ -268,7 +268,7 @@ static char *dp_http_uri(DIST_POINT *dp)
     return NULL;
 }
 
-char *rev_crl_url(X509 *cert)
+char *oc_rev_crl_url(X509 *cert)
 {
     STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
     char *found = NULL;
@@ -279,7 +279,7 @@ char *rev_crl_url(X509 *cert)
     return found;
 }
 
-bool rev_must_staple(X509 *cert)
+bool oc_rev_must_staple(X509 *cert)
 {
     STACK_OF(ASN1_INTEGER) *feat = X509_get_ext_d2i(cert, NID_tlsfeature, NULL, NULL);
     bool staple = false;

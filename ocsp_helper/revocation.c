@@ -12,7 +12,7 @@
 
 #define FAILURE_TTL 600 /* per-CertID cache of unusable OCSP answers */
 
-const char *rev_source_name(enum rev_source src)
+const char *oc_rev_source_name(enum oc_rev_source src)
 {
     switch (src) {
     case SRC_OCSP: return "ocsp";
@@ -23,7 +23,7 @@ const char *rev_source_name(enum rev_source src)
     return "none";
 }
 
-void rev_limits_from(const struct ocsp_settings *s, struct rev_limits *lim)
+void oc_rev_limits_from(const struct oc_settings *s, struct oc_rev_limits *lim)
 {
     lim->skew_s = s->skew_s;
     lim->no_next_max_age_s = s->no_next_max_age_s;
@@ -32,7 +32,7 @@ void rev_limits_from(const struct ocsp_settings *s, struct rev_limits *lim)
 }
 
 /* A cached answer must still be current at now. */
-static bool still_fresh(const struct rev_answer *a, time_t now, const struct rev_limits *lim)
+static bool still_fresh(const struct oc_rev_answer *a, time_t now, const struct oc_rev_limits *lim)
 {
     if (a->status == REV_REVOKED)
         return true;
@@ -45,24 +45,24 @@ static bool still_fresh(const struct rev_answer *a, time_t now, const struct rev
 }
 
 struct attempt {
-    struct rev_answer ans;
-    enum rev_source source;
+    struct oc_rev_answer ans;
+    enum oc_rev_source source;
     bool tried;
 };
 
 /* Fetches a fresh OCSP answer for id from url. */
-static void ocsp_fetch(struct rev_cache *cache, const struct ocsp_settings *s,
+static void ocsp_fetch(struct oc_rev_cache *cache, const struct oc_settings *s,
                        unsigned timeout_ms, const char *url, OCSP_CERTID *id, STACK_OF(X509) *above, X509_STORE *store,
-                       const struct rev_limits *lim, struct attempt *at)
+                       const struct oc_rev_limits *lim, struct attempt *at)
 {
     OCSP_REQUEST *req = OCSP_REQUEST_new();
     OCSP_CERTID *idc = OCSP_CERTID_dup(id);
     OCSP_RESPONSE *resp = NULL;
     char hostport[300], err[256];
-    enum fetch_status fs;
+    enum oc_fetch_status fs;
     time_t now = time(NULL);
 
-    fetch_url_hostport(url, hostport, sizeof(hostport));
+    oc_fetch_url_hostport(url, hostport, sizeof(hostport));
     if (!req || !idc || !OCSP_request_add0_id(req, idc)) {
         OCSP_CERTID_free(idc);
         idc = NULL;
@@ -72,19 +72,19 @@ static void ocsp_fetch(struct rev_cache *cache, const struct ocsp_settings *s,
         at->ans.status = REV_FAILED;
         goto out;
     }
-    fs = fetch_asn1(url, ASN1_ITEM_rptr(OCSP_REQUEST), (ASN1_VALUE *)req,
+    fs = oc_fetch_asn1(url, ASN1_ITEM_rptr(OCSP_REQUEST), (ASN1_VALUE *)req,
                     "application/ocsp-request", "application/ocsp-response",
                     ASN1_ITEM_rptr(OCSP_RESPONSE), s->ocsp_max_bytes,
-                    fetch_now_ms() + timeout_ms, (ASN1_VALUE **)&resp, err, sizeof(err));
+                    oc_fetch_now_ms() + timeout_ms, (ASN1_VALUE **)&resp, err, sizeof(err));
     at->source = SRC_OCSP;
     if (fs != FETCH_OK) {
         at->ans.status = REV_FAILED;
         snprintf(at->ans.why, sizeof(at->ans.why), "OCSP %.80s: %.100s", hostport, err);
-        rev_cache_note(cache, hostport, false, now);
+        oc_rev_cache_note(cache, hostport, false, now);
         goto out;
     }
-    rev_eval_ocsp(resp, id, s->nonce ? req : NULL, above, store, time(NULL), lim, &at->ans);
-    rev_cache_note(cache, hostport, at->ans.status != REV_FAILED, now);
+    oc_rev_eval_ocsp(resp, id, s->nonce ? req : NULL, above, store, time(NULL), lim, &at->ans);
+    oc_rev_cache_note(cache, hostport, at->ans.status != REV_FAILED, now);
 out:
     OCSP_RESPONSE_free(resp);
     OCSP_REQUEST_free(req);
@@ -92,12 +92,12 @@ out:
 }
 
 /* A cached OCSP answer still usable at now. */
-static bool ocsp_cached(struct rev_cache *cache, const unsigned char *key, size_t keylen,
-                        const struct rev_limits *lim, struct attempt *at)
+static bool ocsp_cached(struct oc_rev_cache *cache, const unsigned char *key, size_t keylen,
+                        const struct oc_rev_limits *lim, struct attempt *at)
 {
     time_t now = time(NULL);
 
-    if (rev_cache_answer_get(cache, key, keylen, now, &at->ans) &&
+    if (oc_rev_cache_answer_get(cache, key, keylen, now, &at->ans) &&
         ((at->ans.status != REV_GOOD && at->ans.status != REV_UNKNOWN) ||
          still_fresh(&at->ans, now, lim))) {
         at->source = SRC_CACHE;
@@ -107,12 +107,12 @@ static bool ocsp_cached(struct rev_cache *cache, const unsigned char *key, size_
 }
 
 /* True (and at filled) when name failed recently and is in backoff. */
-static bool in_backoff(struct rev_cache *cache, const char *what, const char *name,
+static bool in_backoff(struct oc_rev_cache *cache, const char *what, const char *name,
                        struct attempt *at)
 {
     time_t now = time(NULL), until;
 
-    if (!rev_cache_down(cache, name, now, &until))
+    if (!oc_rev_cache_down(cache, name, now, &until))
         return false;
     at->ans.status = REV_FAILED;
     snprintf(at->ans.why, sizeof(at->ans.why), "%s %.100s: failed recently, retried in %lds",
@@ -140,9 +140,9 @@ static void flight_key(const char *prefix, const unsigned char *der, size_t n, c
         snprintf(out + o, size - o, "%02x", der[i]);
 }
 
-static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s,
+static void try_ocsp(struct oc_rev_cache *cache, const struct oc_settings *s,
                      unsigned timeout_ms, const char *url, X509 *cert, STACK_OF(X509) *above, X509_STORE *store,
-                     const struct rev_limits *lim, struct attempt *at)
+                     const struct oc_rev_limits *lim, struct attempt *at)
 {
     OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, sk_X509_value(above, 0));
     unsigned char *key = NULL;
@@ -156,11 +156,11 @@ static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s,
         snprintf(at->ans.why, sizeof(at->ans.why), "OCSP: cannot compute the CertID");
         goto out;
     }
-    fetch_url_hostport(url, hostport, sizeof(hostport));
+    oc_fetch_url_hostport(url, hostport, sizeof(hostport));
     if (ocsp_cached(cache, key, (size_t)keylen, lim, at) || in_backoff(cache, "OCSP", hostport, at))
         goto out;
     flight_key("ocsp:", key, (size_t)keylen, fkey, sizeof(fkey));
-    lead = rev_cache_flight_begin(cache, fkey, fetch_now_ms() + timeout_ms);
+    lead = oc_rev_cache_flight_begin(cache, fkey, oc_fetch_now_ms() + timeout_ms);
     if (!lead) { /* waited for another thread's query of the same CertID: never query twice */
         if (!ocsp_cached(cache, key, (size_t)keylen, lim, at) &&
             !in_backoff(cache, "OCSP", hostport, at))
@@ -171,52 +171,52 @@ static void try_ocsp(struct rev_cache *cache, const struct ocsp_settings *s,
     if (at->ans.status == REV_INVALID || at->ans.status == REV_STALE)
         at->ans.cache_until = time(NULL) + FAILURE_TTL;
     if (at->ans.status != REV_FAILED)
-        rev_cache_answer_put(cache, key, (size_t)keylen, &at->ans);
-    rev_cache_flight_end(cache, fkey);
+        oc_rev_cache_answer_put(cache, key, (size_t)keylen, &at->ans);
+    oc_rev_cache_flight_end(cache, fkey);
 out:
     OPENSSL_free(key);
     OCSP_CERTID_free(id);
 }
 
-static X509_CRL *crl_download(struct rev_cache *cache, const struct ocsp_settings *s,
+static X509_CRL *crl_download(struct oc_rev_cache *cache, const struct oc_settings *s,
                               const char *url, struct attempt *at)
 {
     X509_CRL *crl = NULL;
     char err[256];
-    enum fetch_status fs;
+    enum oc_fetch_status fs;
 
-    fs = fetch_asn1(url, NULL, NULL, NULL, NULL, ASN1_ITEM_rptr(X509_CRL), s->crl_max_bytes,
-                    fetch_now_ms() + s->crl_timeout_ms, (ASN1_VALUE **)&crl, err, sizeof(err));
+    fs = oc_fetch_asn1(url, NULL, NULL, NULL, NULL, ASN1_ITEM_rptr(X509_CRL), s->crl_max_bytes,
+                    oc_fetch_now_ms() + s->crl_timeout_ms, (ASN1_VALUE **)&crl, err, sizeof(err));
     at->source = SRC_CRL;
     if (fs != FETCH_OK) {
         at->ans.status = REV_FAILED;
         snprintf(at->ans.why, sizeof(at->ans.why), "CRL %.80s: %.100s", url, err);
-        rev_cache_note(cache, url, false, time(NULL));
+        oc_rev_cache_note(cache, url, false, time(NULL));
         return NULL;
     }
-    rev_cache_note(cache, url, true, time(NULL));
+    oc_rev_cache_note(cache, url, true, time(NULL));
     return crl;
 }
 
 /* Judges cert against the cached CRL of url; true when that gave an answer. */
-static bool crl_cached(struct rev_cache *cache, const char *url, X509 *cert, STACK_OF(X509) *above,
-                       X509_STORE *store, const struct rev_limits *lim, struct attempt *at)
+static bool crl_cached(struct oc_rev_cache *cache, const char *url, X509 *cert, STACK_OF(X509) *above,
+                       X509_STORE *store, const struct oc_rev_limits *lim, struct attempt *at)
 {
     time_t now = time(NULL);
-    X509_CRL *crl = rev_cache_crl_get(cache, url, now);
+    X509_CRL *crl = oc_rev_cache_crl_get(cache, url, now);
 
     if (!crl)
         return false;
-    rev_eval_crl(crl, cert, above, store, now, lim, &at->ans);
+    oc_rev_eval_crl(crl, cert, above, store, now, lim, &at->ans);
     X509_CRL_free(crl);
     at->source = SRC_CACHE;
     /* anything else: gone stale since, or not this cert's CRL; fetch again */
     return at->ans.status == REV_GOOD || at->ans.status == REV_REVOKED;
 }
 
-static void try_crl(struct rev_cache *cache, const struct ocsp_settings *s, const char *url,
+static void try_crl(struct oc_rev_cache *cache, const struct oc_settings *s, const char *url,
                     X509 *cert, STACK_OF(X509) *above, X509_STORE *store,
-                    const struct rev_limits *lim, struct attempt *at)
+                    const struct oc_rev_limits *lim, struct attempt *at)
 {
     X509_CRL *crl = NULL;
     char fkey[2100];
@@ -226,25 +226,25 @@ static void try_crl(struct rev_cache *cache, const struct ocsp_settings *s, cons
     if (crl_cached(cache, url, cert, above, store, lim, at) || in_backoff(cache, "CRL", url, at))
         return;
     snprintf(fkey, sizeof(fkey), "crl:%.2000s", url);
-    lead = rev_cache_flight_begin(cache, fkey, fetch_now_ms() + s->crl_timeout_ms);
+    lead = oc_rev_cache_flight_begin(cache, fkey, oc_fetch_now_ms() + s->crl_timeout_ms);
     if (!lead) {
         if (!crl_cached(cache, url, cert, above, store, lim, at) && !in_backoff(cache, "CRL", url, at))
             waited_in_vain(at, "CRL", url);
         return;
     }
     if ((crl = crl_download(cache, s, url, at))) {
-        rev_eval_crl(crl, cert, above, store, time(NULL), lim, &at->ans);
+        oc_rev_eval_crl(crl, cert, above, store, time(NULL), lim, &at->ans);
         if (at->ans.status == REV_GOOD || at->ans.status == REV_REVOKED)
-            rev_cache_crl_put(cache, url, crl,
+            oc_rev_cache_crl_put(cache, url, crl,
                               at->ans.next_update ? at->ans.next_update
                                                   : time(NULL) + (time_t)s->no_next_ttl_s);
     }
-    rev_cache_flight_end(cache, fkey);
+    oc_rev_cache_flight_end(cache, fkey);
     X509_CRL_free(crl);
 }
 
 /* Combines the OCSP and CRL attempts into res. */
-static void combine(const struct attempt *o, const struct attempt *c, struct rev_result *res)
+static void combine(const struct attempt *o, const struct attempt *c, struct oc_rev_result *res)
 {
     const struct attempt *d = o->tried ? o : c; /* decisive when nothing conclusive */
 
@@ -267,17 +267,17 @@ static void combine(const struct attempt *o, const struct attempt *c, struct rev
         snprintf(res->why, sizeof(res->why), "%s", d->ans.why);
 }
 
-void rev_check(struct rev_cache *cache, const struct ocsp_settings *s,
+void oc_rev_check(struct oc_rev_cache *cache, const struct oc_settings *s,
                const struct si_validation_settings *vs, X509 *cert, STACK_OF(X509) *above,
-               X509_STORE *store, struct rev_result *res)
+               X509_STORE *store, struct oc_rev_result *res)
 {
     struct attempt o = {.ans.status = REV_FAILED}, c = {.ans.status = REV_FAILED};
-    char *ocsp_url = rev_ocsp_url(cert);
-    char *crl_url = vs->crl != SI_CRL_OFF ? rev_crl_url(cert) : NULL;
-    struct rev_limits lim;
+    char *ocsp_url = oc_rev_ocsp_url(cert);
+    char *crl_url = vs->crl != SI_CRL_OFF ? oc_rev_crl_url(cert) : NULL;
+    struct oc_rev_limits lim;
 
     memset(res, 0, sizeof(*res));
-    rev_limits_from(s, &lim);
+    oc_rev_limits_from(s, &lim);
     if (sk_X509_num(above) < 1) {
         res->status = REV_FAILED;
         snprintf(res->why, sizeof(res->why), "no issuer to check revocation against");

@@ -6,7 +6,7 @@
 
 #include "units.h"
 
-void ocsp_settings_defaults(struct ocsp_settings *s)
+void oc_settings_defaults(struct oc_settings *s)
 {
     memset(s, 0, sizeof(*s));
     s->crl_timeout_ms = 5000;
@@ -18,7 +18,7 @@ void ocsp_settings_defaults(struct ocsp_settings *s)
     s->no_next_ttl_s = 600;
 }
 
-long ocsp_duration_ms(const char *text)
+long oc_duration_ms(const char *text)
 {
     long ms;
 

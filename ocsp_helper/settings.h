@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct ocsp_settings {
+struct oc_settings {
     unsigned crl_timeout_ms;    /* whole CRL download including DNS; default 5000 */
     bool check_intermediates;   /* default off */
     bool nonce;                 /* send an OCSP nonce; default off (CDN responders ignore it) */
@@ -27,10 +27,10 @@ struct ocsp_settings {
     unsigned no_next_ttl_s;     /* cache time of answers without nextUpdate; default 600 */
 };
 
-void ocsp_settings_defaults(struct ocsp_settings *s);
+void oc_settings_defaults(struct oc_settings *s);
 
 /* A duration of lib/units.h ("3s", "1500ms", "2m", "3" seconds) in milliseconds, 1..600000;
  * -1 when invalid or out of range. */
-long ocsp_duration_ms(const char *text);
+long oc_duration_ms(const char *text);
 
 #endif

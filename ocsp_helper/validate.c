@@ -30,11 +30,11 @@ struct vctx {
     bool staple;
     const char *result; /* word for the log line */
     bool rev_reported;  /* a revocation state error is in the reply (one at most) */
-    enum rev_source source;
+    enum oc_rev_source source;
     char reason[480];
 };
 
-X509_STORE *validator_store_new(const char *ca_file, const char *ca_dir, char *err,
+X509_STORE *oc_validator_store_new(const char *ca_file, const char *ca_dir, char *err,
                                 size_t errsize)
 {
     X509_STORE *st = X509_STORE_new();
@@ -69,10 +69,10 @@ static void vctx_free(struct vctx *x)
     si_crtvd_request_free(&x->req);
 }
 
-static void chain_to_cache(struct validator *v, struct vctx *x, const unsigned char key[32]);
+static void chain_to_cache(struct oc_validator *v, struct vctx *x, const unsigned char key[32]);
 
 /* Parses the PEM certificates (and remembers them, parsed, in the chain cache). */
-static int load_certs(struct validator *v, struct vctx *x, const unsigned char key[32])
+static int load_certs(struct oc_validator *v, struct vctx *x, const unsigned char key[32])
 {
     if (!(x->untrusted = sk_X509_new_null()))
         return -1;
@@ -129,14 +129,14 @@ static int verify_with(struct vctx *x, X509_STORE *store, int *err, X509 **orpha
 }
 
 /* Certificates and chain from the chain cache, when this chain was verified recently. */
-static bool chain_from_cache(struct validator *v, struct vctx *x, unsigned char key[32])
+static bool chain_from_cache(struct oc_validator *v, struct vctx *x, unsigned char key[32])
 {
-    struct chain_hit hit;
+    struct oc_chain_hit hit;
 
     if (!v->chains)
         return false;
-    chain_cache_key(v->chains, &x->req, key);
-    if (!chain_cache_get(v->chains, key, time(NULL), &hit))
+    oc_chain_cache_key(v->chains, &x->req, key);
+    if (!oc_chain_cache_get(v->chains, key, time(NULL), &hit))
         return false;
     memcpy(x->certs, hit.certs, sizeof(hit.certs));
     if (!hit.chain) { /* parsed only: verification still to do */
@@ -152,19 +152,19 @@ static bool chain_from_cache(struct validator *v, struct vctx *x, unsigned char 
     return true;
 }
 
-static void chain_to_cache(struct validator *v, struct vctx *x, const unsigned char key[32])
+static void chain_to_cache(struct oc_validator *v, struct vctx *x, const unsigned char key[32])
 {
-    struct chain_hit hit = {.ncerts = x->req.ncerts, .chain = x->chain, .store = x->store};
+    struct oc_chain_hit hit = {.ncerts = x->req.ncerts, .chain = x->chain, .store = x->store};
 
     if (!v->chains)
         return;
     memcpy(hit.certs, x->certs, sizeof(hit.certs));
-    chain_cache_put(v->chains, key, &hit, time(NULL));
+    oc_chain_cache_put(v->chains, key, &hit, time(NULL));
 }
 
 /* Squid may have completed the chain itself (AIA) and sent the leaf alone: find the missing
  * issuers the same way (chain_complete.h), at most a few levels up, and verify again. */
-static int verify_completed(struct validator *v, struct vctx *x, X509 *orphan, int *e)
+static int verify_completed(struct oc_validator *v, struct vctx *x, X509 *orphan, int *e)
 {
     char why[300] = "", done[400] = "", subject[160] = "";
     int rc = -1;
@@ -174,7 +174,7 @@ static int verify_completed(struct validator *v, struct vctx *x, X509 *orphan, i
 
         X509_NAME_oneline(X509_get_subject_name(orphan), subject, sizeof(subject));
         if ((!x->found && !(x->found = sk_X509_new_null())) ||
-            chain_complete_issuers(v->completer, v->cache, orphan, x->vs.ocsp_timeout_ms,
+            oc_chain_complete_issuers(v->completer, v->cache, orphan, x->vs.ocsp_timeout_ms,
                                    v->settings->ocsp_max_bytes, x->found, why, sizeof(why)) <= 0)
             break;
         for (int i = n0; i < sk_X509_num(x->found); i++)
@@ -197,7 +197,7 @@ static int verify_completed(struct validator *v, struct vctx *x, X509 *orphan, i
 }
 
 /* Verifies the chain against our anchors; when Squid found no error, its own anchor will do. */
-static int verify_chain(struct validator *v, struct vctx *x)
+static int verify_chain(struct oc_validator *v, struct vctx *x)
 {
     X509 *top = x->certs[x->req.ncerts - 1];
     X509 *orphan = NULL;
@@ -245,7 +245,7 @@ static void pass_squid_errors(struct vctx *x, struct si_crtvd_reply *reply)
 }
 
 /* The error name that reports an undetermined status in hard mode. */
-static const char *hard_error(const struct rev_result *r)
+static const char *hard_error(const struct oc_rev_result *r)
 {
     if (r->no_pointer)
         return "X509_V_ERR_UNABLE_TO_GET_CRL";
@@ -258,7 +258,7 @@ static const char *hard_error(const struct rev_result *r)
 }
 
 /* The error that reports an undetermined status in soft mode (validate.h: REV_STATE_*). */
-static const char *soft_error(const struct rev_result *r)
+static const char *soft_error(const struct oc_rev_result *r)
 {
     if (r->no_pointer)
         return REV_STATE_NO_POINTER;
@@ -279,16 +279,16 @@ static void report_state(struct vctx *x, struct si_crtvd_reply *reply, const cha
 }
 
 /* Checks one certificate of the verified chain (index i) and adds its error, if any. */
-static void check_one(struct validator *v, const struct ocsp_settings *s, struct vctx *x, int i,
+static void check_one(struct oc_validator *v, const struct oc_settings *s, struct vctx *x, int i,
                       struct si_crtvd_reply *reply)
 {
     STACK_OF(X509) *above = sk_X509_new_null();
-    struct rev_result r;
+    struct oc_rev_result r;
     char why[480];
 
     for (int k = i + 1; above && k < sk_X509_num(x->chain); k++)
         sk_X509_push(above, sk_X509_value(x->chain, k));
-    rev_check(v->cache, s, &x->vs, sk_X509_value(x->chain, i), above, x->store, &r);
+    oc_rev_check(v->cache, s, &x->vs, sk_X509_value(x->chain, i), above, x->store, &r);
     sk_X509_free(above);
     if (i == 0)
         x->source = r.source;
@@ -315,7 +315,7 @@ static void check_one(struct validator *v, const struct ocsp_settings *s, struct
     snprintf(x->reason, sizeof(x->reason), "%s", why);
 }
 
-static void check_revocation(struct validator *v, const struct ocsp_settings *s, struct vctx *x,
+static void check_revocation(struct oc_validator *v, const struct oc_settings *s, struct vctx *x,
                              const unsigned char key[32], struct si_crtvd_reply *reply)
 {
     int last;
@@ -381,16 +381,16 @@ static void log_line(struct vctx *x, const char *verdict, unsigned nerr, int64_t
     si_info("validation host=%s subject=\"%s\" serial=%s mode=%s%s settings=\"%s\" source=%s "
             "result=%s reason=\"%s\" verdict=%s errors=%u latency_ms=%lld",
             host, subj, serial, si_revocation_name(x->mode), x->staple ? "(must-staple)" : "", src,
-            rev_source_name(x->source), x->result, reason, verdict, nerr,
-            (long long)(fetch_now_ms() - t0));
+            oc_rev_source_name(x->source), x->result, reason, verdict, nerr,
+            (long long)(oc_fetch_now_ms() - t0));
 }
 
-const char *validator_run(struct validator *v, const char *body, size_t len,
+const char *oc_validator_run(struct oc_validator *v, const char *body, size_t len,
                           struct si_crtvd_reply *reply)
 {
-    int64_t t0 = fetch_now_ms();
+    int64_t t0 = oc_fetch_now_ms();
     struct vctx *x = calloc(1, sizeof(*x));
-    const struct ocsp_settings *s = v->settings;
+    const struct oc_settings *s = v->settings;
     struct si_policy *policy = si_policy_holder_get(v->policy);
     const char *verdict;
     unsigned char key[32];
@@ -420,7 +420,7 @@ const char *validator_run(struct validator *v, const char *body, size_t len,
              strcmp(si_policy_source(policy), OCSP_CLI_POLICY_NAME) ? "policy" : "command line",
              x->vs.source);
     x->mode = x->vs.revocation;
-    x->staple = rev_must_staple(x->certs[0]);
+    x->staple = oc_rev_must_staple(x->certs[0]);
     if (x->staple && x->mode == SI_REVOCATION_SOFT)
         x->mode = SI_REVOCATION_HARD;
     pass_squid_errors(x, reply);

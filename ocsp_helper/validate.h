@@ -13,8 +13,8 @@
  * What to check for the server (revocation mode, ocsp-timeout, crl) comes from the policy the
  * holder keeps, through si_policy_validation_for(); how to fetch (deadlines, caps) from settings.
  *
- * Ownership: struct validator borrows the store, caches, settings and policy holder it is given.
- * Thread-safety: validator_run may run on many threads at once.
+ * Ownership: struct oc_validator borrows the store, caches, settings and policy holder it is given.
+ * Thread-safety: oc_validator_run may run on many threads at once.
  */
 #ifndef OCSP_VALIDATE_H
 #define OCSP_VALIDATE_H
@@ -48,24 +48,24 @@
 #define CN_ONLY_REASON "certificate without subjectAltName (its server is named only in the " \
                        "Common Name, which browsers have refused since 2017)"
 
-struct chain_completer;
+struct oc_chain_completer;
 
-struct validator {
+struct oc_validator {
     X509_STORE *store;
-    struct rev_cache *cache;
-    struct chain_cache *chains;
-    const struct ocsp_settings *settings; /* transport settings */
+    struct oc_rev_cache *cache;
+    struct oc_chain_cache *chains;
+    const struct oc_settings *settings; /* transport settings */
     struct si_policy_holder *policy;      /* <certificate-validation>: what to check */
-    struct chain_completer *completer;    /* NULL: chains are not completed */
+    struct oc_chain_completer *completer;    /* NULL: chains are not completed */
     bool no_squid_anchor; /* never trust the anchor at the end of Squid's chain */
 };
 
 /* Fills reply and returns "OK" (reply empty) or "ERR". Never fails: errors become ERR bodies. */
-const char *validator_run(struct validator *v, const char *body, size_t len,
+const char *oc_validator_run(struct oc_validator *v, const char *body, size_t len,
                           struct si_crtvd_reply *reply);
 
 /* Loads the trust anchors: ca_file and/or ca_dir, or OpenSSL's default paths when both NULL. */
-X509_STORE *validator_store_new(const char *ca_file, const char *ca_dir, char *err,
+X509_STORE *oc_validator_store_new(const char *ca_file, const char *ca_dir, char *err,
                                 size_t errsize);
 
 #endif

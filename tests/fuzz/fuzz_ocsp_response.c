@@ -1,6 +1,6 @@
 /*
  * fuzz_ocsp_response.c: libFuzzer target for the validator's OCSP response handling
- * (ocsp_helper/ocsp_verify: rev_eval_ocsp) on whatever DER a responder might send.
+ * (ocsp_helper/ocsp_verify: oc_rev_eval_ocsp) on whatever DER a responder might send.
  * The certificate asked about is a leaf of a CA made in memory at start-up (fuzz_pki).
  * Ownership: none kept between runs. Thread-safety: single-threaded (libFuzzer).
  */
@@ -32,10 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!resp)
         return 0;
     OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), pki.leaf, pki.ca);
-    struct rev_limits lim = {300, 86400, 3600, 86400};
-    struct rev_answer ans;
-    rev_eval_ocsp(resp, id, NULL, pki.chain, pki.store, time(NULL), &lim, &ans);
-    if (ans.status > REV_FAILED || !rev_status_name(ans.status))
+    struct oc_rev_limits lim = {300, 86400, 3600, 86400};
+    struct oc_rev_answer ans;
+    oc_rev_eval_ocsp(resp, id, NULL, pki.chain, pki.store, time(NULL), &lim, &ans);
+    if (ans.status > REV_FAILED || !oc_rev_status_name(ans.status))
         abort();
     /* nothing unsigned by a trusted signer may come out as good or revoked */
     if (!pki.signable && (ans.status == REV_GOOD || ans.status == REV_REVOKED))

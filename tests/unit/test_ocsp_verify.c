@@ -25,7 +25,7 @@
 
 #define FIX "tests/unit/_ocsp_fix"
 
-static const struct rev_limits LIM = {
+static const struct oc_rev_limits LIM = {
     .skew_s = 300, .no_next_max_age_s = 4 * 86400, .no_next_ttl_s = 600, .cache_max_s = 86400};
 
 /* Makes the fixtures once per 10 minutes; tests of one binary may run in parallel. */
@@ -101,15 +101,15 @@ static void world_close(struct world *w)
 }
 
 /* Judges response file resp for leaf at now + offset seconds. */
-static struct rev_answer judge(const char *leaf, const char *resp, const char *req, long offset)
+static struct oc_rev_answer judge(const char *leaf, const char *resp, const char *req, long offset)
 {
     struct world w;
-    struct rev_answer a;
+    struct oc_rev_answer a;
     OCSP_RESPONSE *r = der(resp, ASN1_ITEM_rptr(OCSP_RESPONSE));
     OCSP_REQUEST *q = req ? der(req, ASN1_ITEM_rptr(OCSP_REQUEST)) : NULL;
 
     world_open(&w, leaf);
-    rev_eval_ocsp(r, w.id, q, w.above, w.store, time(NULL) + offset, &LIM, &a);
+    oc_rev_eval_ocsp(r, w.id, q, w.above, w.store, time(NULL) + offset, &LIM, &a);
     OCSP_REQUEST_free(q);
     OCSP_RESPONSE_free(r);
     world_close(&w);
@@ -118,7 +118,7 @@ static struct rev_answer judge(const char *leaf, const char *resp, const char *r
 
 Test(ocsp_verify, good)
 {
-    struct rev_answer a = judge("int/good.crt", "resp_good.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/good.crt", "resp_good.der", NULL, 0);
 
     cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
     cr_assert_gt(a.next_update, a.this_update);
@@ -127,7 +127,7 @@ Test(ocsp_verify, good)
 
 Test(ocsp_verify, revoked_with_reason)
 {
-    struct rev_answer a = judge("int/revoked.crt", "resp_revoked.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/revoked.crt", "resp_revoked.der", NULL, 0);
 
     cr_assert_eq(a.status, REV_REVOKED, "%s", a.why);
     cr_assert_eq(a.reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
@@ -137,28 +137,28 @@ Test(ocsp_verify, revoked_with_reason)
 
 Test(ocsp_verify, unknown)
 {
-    struct rev_answer a = judge("int/unknown.crt", "resp_unknown.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/unknown.crt", "resp_unknown.der", NULL, 0);
 
     cr_assert_eq(a.status, REV_UNKNOWN, "%s", a.why);
 }
 
 Test(ocsp_verify, wrong_signer_is_invalid)
 {
-    struct rev_answer a = judge("int/good.crt", "resp_wrong_signer.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/good.crt", "resp_wrong_signer.der", NULL, 0);
 
     cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
 }
 
 Test(ocsp_verify, signer_without_ocsp_signing_eku_is_invalid)
 {
-    struct rev_answer a = judge("int/good.crt", "resp_no_eku.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/good.crt", "resp_no_eku.der", NULL, 0);
 
     cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
 }
 
 Test(ocsp_verify, stale_after_next_update)
 {
-    struct rev_answer a = judge("int/good.crt", "resp_good.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/good.crt", "resp_good.der", NULL, 0);
     long to_next = (long)(a.next_update - time(NULL));
 
     cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
@@ -172,14 +172,14 @@ Test(ocsp_verify, stale_after_next_update)
 
 Test(ocsp_verify, this_update_in_the_future_is_stale)
 {
-    struct rev_answer a = judge("int/good.crt", "resp_good.der", NULL, -3600);
+    struct oc_rev_answer a = judge("int/good.crt", "resp_good.der", NULL, -3600);
 
     cr_assert_eq(a.status, REV_STALE, "%s", a.why);
 }
 
 Test(ocsp_verify, missing_next_update)
 {
-    struct rev_answer a = judge("int/good.crt", "resp_by_ca_no_next.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/good.crt", "resp_by_ca_no_next.der", NULL, 0);
 
     cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
     cr_assert_eq(a.next_update, 0);
@@ -191,7 +191,7 @@ Test(ocsp_verify, missing_next_update)
 
 Test(ocsp_verify, nonce_mismatch_is_invalid)
 {
-    struct rev_answer a = judge("int/good.crt", "resp_nonce_b.der", "req_nonce_a.der", 0);
+    struct oc_rev_answer a = judge("int/good.crt", "resp_nonce_b.der", "req_nonce_a.der", 0);
 
     cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
     cr_assert(strstr(a.why, "nonce"), "%s", a.why);
@@ -203,7 +203,7 @@ Test(ocsp_verify, garbage_and_truncated_do_not_decode)
 {
     OCSP_RESPONSE *g = der("resp_garbage.der", ASN1_ITEM_rptr(OCSP_RESPONSE));
     OCSP_RESPONSE *t = der("resp_truncated.der", ASN1_ITEM_rptr(OCSP_RESPONSE));
-    struct rev_answer a = judge("int/good.crt", "resp_truncated.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/good.crt", "resp_truncated.der", NULL, 0);
 
     cr_assert_null(g);
     cr_assert_null(t);
@@ -212,21 +212,21 @@ Test(ocsp_verify, garbage_and_truncated_do_not_decode)
 
 Test(ocsp_verify, response_for_another_certificate_is_invalid)
 {
-    struct rev_answer a = judge("int/revoked.crt", "resp_good.der", NULL, 0);
+    struct oc_rev_answer a = judge("int/revoked.crt", "resp_good.der", NULL, 0);
 
     cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
     cr_assert(strstr(a.why, "does not cover"), "%s", a.why);
 }
 
-static struct rev_answer crl_judge(const char *leaf, const char *crlfile, long offset)
+static struct oc_rev_answer crl_judge(const char *leaf, const char *crlfile, long offset)
 {
     struct world w;
-    struct rev_answer a;
+    struct oc_rev_answer a;
     X509_CRL *crl = der(crlfile, ASN1_ITEM_rptr(X509_CRL));
 
     cr_assert_not_null(crl);
     world_open(&w, leaf);
-    rev_eval_crl(crl, w.leaf, w.above, w.store, time(NULL) + offset, &LIM, &a);
+    oc_rev_eval_crl(crl, w.leaf, w.above, w.store, time(NULL) + offset, &LIM, &a);
     X509_CRL_free(crl);
     world_close(&w);
     return a;
@@ -234,7 +234,7 @@ static struct rev_answer crl_judge(const char *leaf, const char *crlfile, long o
 
 Test(ocsp_verify, crl_good_and_revoked)
 {
-    struct rev_answer a = crl_judge("int/good.crt", "int.crl", 0);
+    struct oc_rev_answer a = crl_judge("int/good.crt", "int.crl", 0);
 
     cr_assert_eq(a.status, REV_GOOD, "%s", a.why);
     cr_assert_gt(a.next_update, time(NULL));
@@ -245,7 +245,7 @@ Test(ocsp_verify, crl_good_and_revoked)
 
 Test(ocsp_verify, crl_expired_is_stale)
 {
-    struct rev_answer a = crl_judge("int/revoked.crt", "int_expired.crl", 0);
+    struct oc_rev_answer a = crl_judge("int/revoked.crt", "int_expired.crl", 0);
 
     cr_assert_eq(a.status, REV_STALE, "%s", a.why);
     a = crl_judge("int/good.crt", "int.crl", 8 * 86400);
@@ -254,7 +254,7 @@ Test(ocsp_verify, crl_expired_is_stale)
 
 Test(ocsp_verify, crl_from_wrong_issuer_is_invalid)
 {
-    struct rev_answer a = crl_judge("int/revoked.crt", "imp.crl", 0);
+    struct oc_rev_answer a = crl_judge("int/revoked.crt", "imp.crl", 0);
 
     cr_assert_eq(a.status, REV_INVALID, "%s", a.why);
 }
@@ -262,14 +262,14 @@ Test(ocsp_verify, crl_from_wrong_issuer_is_invalid)
 Test(ocsp_verify, pointers_and_must_staple)
 {
     X509 *good = cert("int/good.crt"), *staple = cert("int/staple.crt");
-    char *u = rev_ocsp_url(good), *c = rev_crl_url(good);
+    char *u = oc_rev_ocsp_url(good), *c = oc_rev_crl_url(good);
 
     cr_assert_str_eq(u, "http://127.0.0.1:9/ocsp");
     cr_assert_str_eq(c, "http://127.0.0.1:9/int.crl");
-    cr_assert_null(rev_ocsp_url(staple));
-    cr_assert_null(rev_crl_url(staple));
-    cr_assert(rev_must_staple(staple));
-    cr_assert_not(rev_must_staple(good));
+    cr_assert_null(oc_rev_ocsp_url(staple));
+    cr_assert_null(oc_rev_crl_url(staple));
+    cr_assert(oc_rev_must_staple(staple));
+    cr_assert_not(oc_rev_must_staple(good));
     free(u);
     free(c);
     X509_free(good);
@@ -278,49 +278,49 @@ Test(ocsp_verify, pointers_and_must_staple)
 
 Test(rev_cache, answers_expire_and_backoff_doubles)
 {
-    struct rev_cache *c = rev_cache_new(4);
-    struct rev_answer a = {.status = REV_GOOD, .cache_until = time(NULL) + 100}, out;
+    struct oc_rev_cache *c = oc_rev_cache_new(4);
+    struct oc_rev_answer a = {.status = REV_GOOD, .cache_until = time(NULL) + 100}, out;
     time_t now = time(NULL), until = 0;
 
-    rev_cache_answer_put(c, (const unsigned char *)"k1", 2, &a);
-    cr_assert(rev_cache_answer_get(c, (const unsigned char *)"k1", 2, now, &out));
+    oc_rev_cache_answer_put(c, (const unsigned char *)"k1", 2, &a);
+    cr_assert(oc_rev_cache_answer_get(c, (const unsigned char *)"k1", 2, now, &out));
     cr_assert_eq(out.status, REV_GOOD);
-    cr_assert_not(rev_cache_answer_get(c, (const unsigned char *)"k1", 2, now + 101, &out));
-    cr_assert_not(rev_cache_answer_get(c, (const unsigned char *)"k2", 2, now, &out));
+    cr_assert_not(oc_rev_cache_answer_get(c, (const unsigned char *)"k1", 2, now + 101, &out));
+    cr_assert_not(oc_rev_cache_answer_get(c, (const unsigned char *)"k2", 2, now, &out));
     for (int i = 0; i < 10; i++) { /* bounded: the table never exceeds its size */
         unsigned char k[2] = {'x', (unsigned char)i};
 
-        rev_cache_answer_put(c, k, 2, &a);
+        oc_rev_cache_answer_put(c, k, 2, &a);
     }
-    cr_assert_leq(rev_cache_count(c), 4);
-    cr_assert_not(rev_cache_down(c, "h:80", now, NULL));
-    rev_cache_note(c, "h:80", false, now);
-    cr_assert(rev_cache_down(c, "h:80", now, &until));
+    cr_assert_leq(oc_rev_cache_count(c), 4);
+    cr_assert_not(oc_rev_cache_down(c, "h:80", now, NULL));
+    oc_rev_cache_note(c, "h:80", false, now);
+    cr_assert(oc_rev_cache_down(c, "h:80", now, &until));
     cr_assert_eq(until, now + 60);
-    rev_cache_note(c, "h:80", false, now + 61);
-    cr_assert(rev_cache_down(c, "h:80", now + 61, &until));
+    oc_rev_cache_note(c, "h:80", false, now + 61);
+    cr_assert(oc_rev_cache_down(c, "h:80", now + 61, &until));
     cr_assert_eq(until, now + 61 + 120);
-    rev_cache_note(c, "h:80", true, now + 62);
-    cr_assert_not(rev_cache_down(c, "h:80", now + 62, NULL));
-    rev_cache_note(c, "h:80", false, now + 70); /* a success reset the count */
-    cr_assert(rev_cache_down(c, "h:80", now + 70, &until));
+    oc_rev_cache_note(c, "h:80", true, now + 62);
+    cr_assert_not(oc_rev_cache_down(c, "h:80", now + 62, NULL));
+    oc_rev_cache_note(c, "h:80", false, now + 70); /* a success reset the count */
+    cr_assert(oc_rev_cache_down(c, "h:80", now + 70, &until));
     cr_assert_eq(until, now + 70 + 60);
-    rev_cache_free(c);
+    oc_rev_cache_free(c);
 }
 
 /* The built-in policy the revocation options make: the file's semantics (first match). */
 static struct si_policy *cli_policy(const char *const *opts)
 {
-    struct ocsp_cli_policy c = {0};
+    struct oc_cli_policy c = {0};
     struct si_policy *p;
     char err[512];
 
     for (size_t i = 0; opts[i]; i += 2)
-        cr_assert_eq(ocsp_cli_policy_set(&c, opts[i][0], opts[i + 1], err, sizeof(err)), 0,
+        cr_assert_eq(oc_cli_policy_set(&c, opts[i][0], opts[i + 1], err, sizeof(err)), 0,
                      "%s", err);
-    p = ocsp_cli_policy_build(&c, err, sizeof(err));
+    p = oc_cli_policy_build(&c, err, sizeof(err));
     cr_assert_not_null(p, "%s", err);
-    ocsp_cli_policy_clear(&c);
+    oc_cli_policy_clear(&c);
     return p;
 }
 
@@ -337,7 +337,7 @@ Test(settings, command_line_policy_first_match_and_durations)
     static const char *const opts[] = {"o", ".bank.example=hard", "o", "open.bank.example=off",
                                        "o", "x&<y>\"'.example=off", "t", "1500ms", "c", "always",
                                        NULL};
-    struct ocsp_cli_policy c = {0};
+    struct oc_cli_policy c = {0};
     struct si_policy *p = cli_policy(opts), *d;
     struct si_validation_settings vs;
     char err[256];
@@ -361,24 +361,24 @@ Test(settings, command_line_policy_first_match_and_durations)
     cr_assert_eq(vs.ocsp_timeout_ms, 3000);
     cr_assert_eq(vs.crl, SI_CRL_FALLBACK);
     si_policy_unref(d);
-    cr_assert_eq(ocsp_cli_policy_set(&c, 'o', "x=maybe", err, sizeof(err)), -1);
-    cr_assert_eq(ocsp_cli_policy_set(&c, 'o', "=hard", err, sizeof(err)), -1);
-    cr_assert_eq(ocsp_cli_policy_set(&c, 'o', "a b=hard", err, sizeof(err)), -1);
-    cr_assert_eq(ocsp_cli_policy_set(&c, 'r', "strict", err, sizeof(err)), -1);
-    cr_assert_eq(ocsp_cli_policy_set(&c, 'c', "sometimes", err, sizeof(err)), -1);
-    cr_assert_eq(ocsp_cli_policy_set(&c, 't', "3 hours", err, sizeof(err)), -1);
-    cr_assert_not(ocsp_cli_policy_given(&c));
-    cr_assert_eq(ocsp_duration_ms("3s"), 3000);
-    cr_assert_eq(ocsp_duration_ms("1500ms"), 1500);
-    cr_assert_eq(ocsp_duration_ms("2"), 2000);
-    cr_assert_eq(ocsp_duration_ms("0"), -1);
-    cr_assert_eq(ocsp_duration_ms("3 hours"), -1);
+    cr_assert_eq(oc_cli_policy_set(&c, 'o', "x=maybe", err, sizeof(err)), -1);
+    cr_assert_eq(oc_cli_policy_set(&c, 'o', "=hard", err, sizeof(err)), -1);
+    cr_assert_eq(oc_cli_policy_set(&c, 'o', "a b=hard", err, sizeof(err)), -1);
+    cr_assert_eq(oc_cli_policy_set(&c, 'r', "strict", err, sizeof(err)), -1);
+    cr_assert_eq(oc_cli_policy_set(&c, 'c', "sometimes", err, sizeof(err)), -1);
+    cr_assert_eq(oc_cli_policy_set(&c, 't', "3 hours", err, sizeof(err)), -1);
+    cr_assert_not(oc_cli_policy_given(&c));
+    cr_assert_eq(oc_duration_ms("3s"), 3000);
+    cr_assert_eq(oc_duration_ms("1500ms"), 1500);
+    cr_assert_eq(oc_duration_ms("2"), 2000);
+    cr_assert_eq(oc_duration_ms("0"), -1);
+    cr_assert_eq(oc_duration_ms("3 hours"), -1);
     /* the grammar of lib/units.h: whole numbers only, at most 10 minutes */
-    cr_assert_eq(ocsp_duration_ms("10m"), 600000);
-    cr_assert_eq(ocsp_duration_ms("601s"), -1);
-    cr_assert_eq(ocsp_duration_ms("1.5s"), -1);
-    cr_assert_eq(ocsp_duration_ms("-3s"), -1);
-    cr_assert_eq(ocsp_duration_ms(" 3s"), -1);
+    cr_assert_eq(oc_duration_ms("10m"), 600000);
+    cr_assert_eq(oc_duration_ms("601s"), -1);
+    cr_assert_eq(oc_duration_ms("1.5s"), -1);
+    cr_assert_eq(oc_duration_ms("-3s"), -1);
+    cr_assert_eq(oc_duration_ms(" 3s"), -1);
 }
 
 static void write_policy(const char *path, const char *mode)
@@ -494,61 +494,61 @@ Test(settings, no_policy_file_enforces_the_command_line_policy)
 
 Test(chain_cache, parsed_only_entry_is_upgraded_by_a_verified_chain, .init = fixtures)
 {
-    struct chain_cache *c = chain_cache_new(8, 300);
+    struct oc_chain_cache *c = oc_chain_cache_new(8, 300);
     struct si_crtvd_request req = {.ncerts = 1};
-    struct chain_hit hit = {0}, got;
+    struct oc_chain_hit hit = {0}, got;
     unsigned char key[32];
     X509 *leaf = cert("int/good.crt");
     X509_STORE *store = X509_STORE_new();
 
     req.certs[0] = "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----";
-    chain_cache_key(c, &req, key);
-    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 0);
+    oc_chain_cache_key(c, &req, key);
+    cr_assert_eq(oc_chain_cache_get(c, key, time(NULL), &got), 0);
     hit.certs[0] = leaf;
     hit.ncerts = 1;
-    chain_cache_put(c, key, &hit, time(NULL)); /* parsed only */
-    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 1);
+    oc_chain_cache_put(c, key, &hit, time(NULL)); /* parsed only */
+    cr_assert_eq(oc_chain_cache_get(c, key, time(NULL), &got), 1);
     cr_assert_null(got.chain);
     cr_assert_eq(got.certs[0], leaf);
-    chain_hit_clear(&got);
+    oc_chain_hit_clear(&got);
     hit.chain = sk_X509_new_null();
     sk_X509_push(hit.chain, leaf);
     hit.store = store;
-    chain_cache_put(c, key, &hit, time(NULL)); /* verified: replaces it */
-    cr_assert_eq(chain_cache_get(c, key, time(NULL), &got), 1);
+    oc_chain_cache_put(c, key, &hit, time(NULL)); /* verified: replaces it */
+    cr_assert_eq(oc_chain_cache_get(c, key, time(NULL), &got), 1);
     cr_assert_not_null(got.chain);
     cr_assert_eq(got.store, store);
-    chain_hit_clear(&got);
-    cr_assert_eq(chain_cache_get(c, key, time(NULL) + 301, &got), 0, "expired after the TTL");
-    chain_cache_put(c, key, &hit, time(NULL) + 301); /* the expired entry does not block it */
-    cr_assert_eq(chain_cache_get(c, key, time(NULL) + 302, &got), 1, "stored again");
-    chain_hit_clear(&got);
+    oc_chain_hit_clear(&got);
+    cr_assert_eq(oc_chain_cache_get(c, key, time(NULL) + 301, &got), 0, "expired after the TTL");
+    oc_chain_cache_put(c, key, &hit, time(NULL) + 301); /* the expired entry does not block it */
+    cr_assert_eq(oc_chain_cache_get(c, key, time(NULL) + 302, &got), 1, "stored again");
+    oc_chain_hit_clear(&got);
     req.nerrors = 1; /* Squid reported errors: another key */
     {
         unsigned char key2[32];
 
-        chain_cache_key(c, &req, key2);
+        oc_chain_cache_key(c, &req, key2);
         cr_assert_neq(memcmp(key, key2, 32), 0);
     }
     sk_X509_free(hit.chain);
     X509_STORE_free(store);
     X509_free(leaf);
-    chain_cache_free(c);
+    oc_chain_cache_free(c);
 }
 
 Test(fetch, url_host_and_port)
 {
     char hp[128];
 
-    cr_assert_eq(fetch_url_hostport("http://ocsp.example.com/", hp, sizeof(hp)), 0);
+    cr_assert_eq(oc_fetch_url_hostport("http://ocsp.example.com/", hp, sizeof(hp)), 0);
     cr_assert_str_eq(hp, "ocsp.example.com:80");
-    cr_assert_eq(fetch_url_hostport("http://127.0.0.1:8888/ocsp?x=1", hp, sizeof(hp)), 0);
+    cr_assert_eq(oc_fetch_url_hostport("http://127.0.0.1:8888/ocsp?x=1", hp, sizeof(hp)), 0);
     cr_assert_str_eq(hp, "127.0.0.1:8888");
-    cr_assert_eq(fetch_url_hostport("http://[::1]:8080/", hp, sizeof(hp)), 0);
+    cr_assert_eq(oc_fetch_url_hostport("http://[::1]:8080/", hp, sizeof(hp)), 0);
     cr_assert_str_eq(hp, "::1:8080");
-    cr_assert_eq(fetch_url_hostport("https://ocsp.example.com/", hp, sizeof(hp)), -1);
-    cr_assert_eq(fetch_url_hostport("ldap://x/", hp, sizeof(hp)), -1);
-    cr_assert_eq(fetch_url_hostport("http://[::1/", hp, sizeof(hp)), -1);
+    cr_assert_eq(oc_fetch_url_hostport("https://ocsp.example.com/", hp, sizeof(hp)), -1);
+    cr_assert_eq(oc_fetch_url_hostport("ldap://x/", hp, sizeof(hp)), -1);
+    cr_assert_eq(oc_fetch_url_hostport("http://[::1/", hp, sizeof(hp)), -1);
 }
 
 Test(fetch, bad_url_is_refused_without_io)
@@ -556,8 +556,8 @@ Test(fetch, bad_url_is_refused_without_io)
     ASN1_VALUE *v = (ASN1_VALUE *)1;
     char err[128];
 
-    cr_assert_eq(fetch_asn1("https://x/", NULL, NULL, NULL, NULL, ASN1_ITEM_rptr(X509_CRL), 1024,
-                            fetch_now_ms() + 1000, &v, err, sizeof(err)),
+    cr_assert_eq(oc_fetch_asn1("https://x/", NULL, NULL, NULL, NULL, ASN1_ITEM_rptr(X509_CRL), 1024,
+                            oc_fetch_now_ms() + 1000, &v, err, sizeof(err)),
                  FETCH_BADURL);
     cr_assert_null(v);
     cr_assert(strstr(err, "http://"), "%s", err);
