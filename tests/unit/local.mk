@@ -15,3 +15,12 @@ tests_unit_test_ttlmap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ttlmap_LDADD = $(UNIT_LDADD) -lpthread
 
 TESTS += tests/unit/test_ttlmap
+
+# lib/clamd against a real clamd (package clamav-daemon), started by the test itself.
+check_PROGRAMS += tests/unit/test_clamd
+tests_unit_test_clamd_SOURCES = tests/unit/test_clamd.c tests/unit/clamd_fixture.c \
+	tests/unit/clamd_fixture.h
+tests_unit_test_clamd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_clamd_LDADD = $(UNIT_LDADD) -lpthread
+
+TESTS += tests/unit/test_clamd
