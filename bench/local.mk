@@ -19,3 +19,9 @@ dist_noinst_SCRIPTS += bench/icap-bench.sh bench/icap-policies.py bench/reload-s
 	bench/icap-instructions.sh
 # load and soak through the full stack (see bench/README): run by hand
 dist_noinst_SCRIPTS += bench/load_soak.sh bench/https_load.py bench/valgrind_helpers.sh
+
+# lib/clamd vs clamdscan --stream on one clamd (see bench/README): run by hand.
+check_PROGRAMS += bench/clamd_scan
+bench_clamd_scan_SOURCES = bench/clamd_scan.c
+bench_clamd_scan_LDADD = lib/libinspect.la
+dist_noinst_SCRIPTS += bench/clamd-scan.sh
