@@ -250,7 +250,8 @@ static void parse_reply(const char *r, struct si_clamd_result *res)
                    "clamd refused the stream: longer than its StreamMaxLength "
                    "(INSTREAM size limit exceeded)");
     } else if (ends_with(r, n, " ERROR")) {
-        set_result(res, SI_CLAMD_ERROR, SI_CLAMD_E_SCANNER, "clamd reported an error: \"%s\"", safe);
+        set_result(res, SI_CLAMD_ERROR, SI_CLAMD_E_SCANNER, "clamd reported an error: \"%s\"",
+                   safe);
     } else {
         set_result(res, SI_CLAMD_ERROR, SI_CLAMD_E_REPLY, "clamd's reply is not one of INSTREAM's: "
                    "\"%s\"", safe);

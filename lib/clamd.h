@@ -47,7 +47,8 @@ struct si_clamd_addr {
     int family; /* AF_UNIX, AF_INET or AF_INET6 */
     struct sockaddr_storage sa;
     socklen_t salen;
-    char text[sizeof(((struct sockaddr_un *)0)->sun_path) + 8]; /* for logs: "unix:PATH", "IP:PORT" */
+    /* for logs: "unix:PATH", "IP:PORT", "[IP6]:PORT" */
+    char text[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
 };
 
 /*

@@ -32,6 +32,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "clamd.h"
+
 #define SI_POLICY_MAX_ERRORS 8
 #define SI_POLICY_REASON_MAX 384
 
@@ -80,6 +82,12 @@ struct si_policy_settings {
     unsigned long long inspection_limit; /* bytes; default 16 MiB */
     bool too_large_block;      /* action above the limit: false = allow (default), true = block */
     const char *block_template;/* absolute path of the HTML template, or NULL for the built-in */
+    /* <malware-scanner>: clamd for <malware/> conditions. malware_socket NULL: none set (a
+     * policy with a <malware/> condition is then refused). */
+    const char *malware_socket;          /* as written in the policy */
+    struct si_clamd_addr malware_addr;   /* parsed (Unix socket, or TCP on loopback) */
+    long malware_timeout_ms;             /* each wait on clamd; default 30000 */
+    unsigned long long malware_max_body; /* largest body scanned; default 100 MiB */
 };
 const struct si_policy_settings *si_policy_settings(const struct si_policy *p);
 /* Text of the <block-page template="..."> file read at load time, or NULL (built-in page). */

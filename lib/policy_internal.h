@@ -112,11 +112,19 @@ struct status_range {
     int lo, hi;
 };
 
+/* <malware/>: the side's body is scanned by clamd (the policy's malware-scanner settings). */
+struct malware_cond {
+    bool set;
+    bool fail_open; /* on-error="fail-open"; default fail-closed */
+    int line;
+};
+
 struct sec_side {
     struct header_cond *headers;
     size_t nheaders;
     struct body_cond body;
     struct size_cond size;
+    struct malware_cond malware;
 };
 
 struct sec_rule {
@@ -154,7 +162,7 @@ struct si_policy {
     char *base_dir;
     char digest[17];
     struct si_policy_settings settings;
-    char *user_header, *groups_header, *block_template;
+    char *user_header, *groups_header, *block_template, *malware_socket;
     char *block_html; /* template text, NULL = built-in */
     struct pobj **objs;
     size_t nobjs;

@@ -163,6 +163,8 @@ static void set_defaults(struct si_policy *p)
     p->settings.user_header = "X-Client-Username";
     p->settings.groups_header = "X-Authenticated-Groups";
     p->settings.inspection_limit = 16ull << 20;
+    p->settings.malware_timeout_ms = 30000;
+    p->settings.malware_max_body = 100ull << 20;
     p->insp_default = SI_INSPECT_INSPECT;
     p->val_default.revocation = SI_REVOCATION_SOFT;
     p->val_default.ocsp_timeout_ms = 3000;
@@ -348,6 +350,7 @@ void si_policy_unref(struct si_policy *p)
     free(p->user_header);
     free(p->groups_header);
     free(p->block_template);
+    free(p->malware_socket);
     free(p->block_html);
     free(p->source);
     free(p->base_dir);

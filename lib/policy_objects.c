@@ -111,6 +111,29 @@ static char *read_template(const char *path)
     return buf;
 }
 
+/* <malware-scanner socket= timeout= max-body=>: a socket clamd.h accepts, a timeout > 0. */
+static int malware_scanner(struct load_ctx *lc, xmlNodePtr n)
+{
+    struct si_policy_settings *s = &lc->p->settings;
+    char *timeout = pl_attr(n, "timeout"), *max = pl_attr(n, "max-body"), why[256];
+    int rc = 0;
+    free(lc->p->malware_socket);
+    lc->p->malware_socket = pl_attr(n, "socket");
+    s->malware_socket = lc->p->malware_socket;
+    if (si_clamd_addr_parse(s->malware_socket, &s->malware_addr, why, sizeof(why)) < 0)
+        rc = lc_error(lc, pl_line(n), "malware-scanner: %s", why);
+    if (timeout && (pl_parse_duration_ms(timeout, &s->malware_timeout_ms) < 0 ||
+                    s->malware_timeout_ms <= 0 || s->malware_timeout_ms > 3600000))
+        rc = lc_error(lc, pl_line(n), "malware-scanner: timeout '%s' is not a duration from 1ms "
+                      "to 60m (e.g. 30s, 500ms)", timeout);
+    if (max && (pl_parse_size(max, &s->malware_max_body) < 0 || s->malware_max_body == 0))
+        rc = lc_error(lc, pl_line(n), "malware-scanner: max-body '%s' is not a size above 0 "
+                      "(e.g. 100M)", max);
+    free(timeout);
+    free(max);
+    return rc;
+}
+
 int pl_compile_settings(struct load_ctx *lc, xmlNodePtr sec)
 {
     struct si_policy *p = lc->p;
@@ -136,6 +159,9 @@ int pl_compile_settings(struct load_ctx *lc, xmlNodePtr sec)
             p->settings.too_large_block = act && strcmp(act, "block") == 0;
             free(size);
             free(act);
+        } else if (pl_is(n, "malware-scanner")) {
+            if (malware_scanner(lc, n) < 0)
+                rc = -1;
         } else if (pl_is(n, "block-page")) {
             char *t = pl_attr(n, "template");
             free(p->block_template);

@@ -181,9 +181,28 @@ static int size_cond(struct load_ctx *lc, xmlNodePtr n, struct size_cond *s, str
     return rc;
 }
 
+/* <malware on-error="fail-closed|fail-open"/>: needs the settings' <malware-scanner>. */
+static int malware_cond(struct load_ctx *lc, xmlNodePtr n, struct malware_cond *m,
+                        struct sec_rule *r, const char *side)
+{
+    char *on = pl_attr(n, "on-error"), key[32];
+    m->set = true;
+    m->fail_open = on && strcmp(on, "fail-open") == 0;
+    m->line = pl_line(n);
+    snprintf(key, sizeof(key), "%s-malware", side);
+    int rc = pl_ckey_add(&r->keys, &r->nkeys, key, m->fail_open ? "fail-open" : "fail-closed");
+    free(on);
+    if (!lc->p->settings.malware_socket)
+        rc = lc_error(lc, m->line, "rule '%s': <malware/> needs <malware-scanner socket=\"...\"/> "
+                      "in <settings> (clamd to scan with)", r->id);
+    return rc;
+}
+
 static int side_common(struct load_ctx *lc, xmlNodePtr c, struct sec_side *s, struct sec_rule *r,
                        const char *side)
 {
+    if (pl_is(c, "malware"))
+        return malware_cond(lc, c, &s->malware, r, side);
     if (pl_is(c, "header"))
         return header_cond(lc, c, s, r, side);
     if (pl_is(c, "body-match"))
@@ -399,7 +418,7 @@ static int compile_sec_rule(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *
     if (request_mods_in_respmod(lc, r, has_response) < 0)
         rc = -1;
     r->needs_body = r->req.body.set || r->req.size.set || r->resp.body.set || r->resp.size.set ||
-                    r->filetypes;
+                    r->filetypes || r->req.malware.set || r->resp.malware.set;
     r->uses_body = r->needs_body;
     for (size_t i = 0; i < r->nmods; i++)
         r->uses_body |= r->mods[i].type == SI_MOD_REPLACE_BODY;
@@ -413,7 +432,7 @@ static int compile_sec_rule(struct load_ctx *lc, xmlNodePtr n, struct sec_rule *
     if (r->action != SI_SEC_MODIFY && r->nmods)
         rc = lc_error(lc, r->line, "rule '%s': header/query/body changes need action=\"modify\"",
                       r->id);
-    if (r->phase == SI_PHASE_RESPONSE && r->req.body.set)
+    if (r->phase == SI_PHASE_RESPONSE && (r->req.body.set || r->req.malware.set))
         rc = lc_error(lc, r->line, "rule '%s': request body conditions cannot be combined with "
                       "response conditions or response changes (make two rules)", r->id);
     if (r->location && (strchr(r->location, '\r') || strchr(r->location, '\n')))

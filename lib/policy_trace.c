@@ -141,11 +141,11 @@ unsigned si_policy_inspection_trace(const struct si_policy *p, const struct si_i
 
 enum fam { F_SOURCE, F_USER, F_GROUPS, F_METHOD, F_HOST, F_URL, F_PATH, F_QUERY, F_REQ_HEADERS,
            F_REQ_SIZE, F_REQ_BODY, F_STATUS, F_CTYPE, F_RESP_HEADERS, F_RESP_SIZE, F_FILETYPE,
-           F_RESP_BODY, F_COUNT };
+           F_RESP_BODY, F_REQ_MALWARE, F_RESP_MALWARE, F_COUNT };
 static const char *const fam_names[F_COUNT] = {
     "source", "user", "groups", "method", "host", "url", "path", "query", "request headers",
     "request body size", "request body", "status", "content-type", "response headers",
-    "response body size", "file-type", "response body",
+    "response body size", "file-type", "response body", "request malware", "response malware",
 };
 
 /* The rule reduced to one condition family; false when the rule has none of that family. */
@@ -178,6 +178,8 @@ static bool only_family(const struct sec_rule *r, enum fam f, struct sec_rule *o
     case F_RESP_SIZE: out->resp.size = r->resp.size; return r->resp.size.set;
     case F_FILETYPE: return (out->filetypes = r->filetypes) != 0;
     case F_RESP_BODY: out->resp.body = r->resp.body; return r->resp.body.set;
+    case F_REQ_MALWARE: out->req.malware = r->req.malware; return r->req.malware.set;
+    case F_RESP_MALWARE: out->resp.malware = r->resp.malware; return r->resp.malware.set;
     case F_COUNT: break;
     }
     return false;

@@ -54,8 +54,9 @@ typedef void (*si_sec_trace_fn)(void *ctx, const struct si_sec_trace_step *step)
  * Calls fn for each security rule of `phase` evaluated by si_security_evaluate() with the same
  * arguments, up to and including the deciding rule (monitor rules are reported and passed).
  * Each condition family (source, user, groups, method, host, url, path, query, request/response
- * headers, body size, body, status, content-type, file-type) is evaluated alone by the engine
- * itself on a one-rule view of the policy, so the trace cannot disagree with the decision.
+ * headers, body size, body, status, content-type, file-type, malware) is evaluated alone by the
+ * engine itself on a one-rule view of the policy, so the trace cannot disagree with the
+ * decision.
  */
 unsigned si_security_trace(const struct si_policy *p, enum si_sec_phase phase,
                            const struct si_sec_facts *facts, const struct si_sec_body *body,

@@ -12,6 +12,8 @@ enum { NO = 0, YES = 1, NEED = -1, UNKNOWN_RESPONSE = -2 };
 
 struct eval {
     const struct si_policy *p;
+    char *fail; /* the verdict's fail field */
+    size_t failsize;
     int union_hit; /* -1 unknown, else whether the host matches p->host_union */
     const struct si_sec_facts *f;
     const struct si_sec_body *body;
@@ -97,6 +99,30 @@ static int body_match(struct eval *e, const struct body_cond *b, char *reason, s
         return NO;
     pq_reason_add(reason, rs, "body: %u %s match%s (min %u)", n, kinds[b->kind],
                   n == 1 ? "" : "es", b->min);
+    return YES;
+}
+
+static int malware_match(struct eval *e, const struct malware_cond *m, char *reason, size_t rs)
+{
+    const struct si_clamd_result *r = e->f->scan;
+
+    if (!m->set)
+        return YES;
+    if (!r)
+        return NEED;
+    if (r->verdict == SI_CLAMD_CLEAN)
+        return NO;
+    if (r->verdict == SI_CLAMD_INFECTED) {
+        pq_reason_add(reason, rs, "malware: %s (clamd)", r->signature);
+        return YES;
+    }
+    const char *word = si_clamd_error_word(r->error);
+    if (e->fail && !e->fail[0])
+        snprintf(e->fail, e->failsize, "%s:%s", m->fail_open ? "failed-open" : "failed-closed",
+                 word);
+    if (m->fail_open)
+        return NO;
+    pq_reason_add(reason, rs, "malware: not scanned (%s), on-error fail-closed", word);
     return YES;
 }
 
@@ -244,7 +270,7 @@ static int request_match(struct eval *e, const struct sec_rule *r, char *reason,
 static bool has_response_conds(const struct sec_rule *r)
 {
     return r->nstatus || r->nctypes || r->resp.nheaders || r->filetypes || r->resp.body.set ||
-           r->resp.size.set;
+           r->resp.size.set || r->resp.malware.set;
 }
 
 /* YES, NO, NEED (body bytes needed to decide), or UNKNOWN_RESPONSE (facts->response_unknown
@@ -263,12 +289,14 @@ static int rule_match(struct eval *e, const struct sec_rule *r, enum si_sec_phas
         return NO;
     if (phase == SI_PHASE_REQUEST) {
         if ((m = size_match(e, &r->req.size, e->f->req_body_size, reason, rs)) != YES ||
-            (m = body_match(e, &r->req.body, reason, rs)) != YES)
+            (m = body_match(e, &r->req.body, reason, rs)) != YES ||
+            (m = malware_match(e, &r->req.malware, reason, rs)) != YES)
             return m;
     } else {
         if ((m = size_match(e, &r->resp.size, e->f->resp_body_size, reason, rs)) != YES ||
             (m = filetype_match(e, r, reason, rs)) != YES ||
-            (m = body_match(e, &r->resp.body, reason, rs)) != YES)
+            (m = body_match(e, &r->resp.body, reason, rs)) != YES ||
+            (m = malware_match(e, &r->resp.malware, reason, rs)) != YES)
             return m;
     }
     if (r->nkeys == 0)
@@ -292,7 +320,8 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
                                       const struct si_sec_body *body, struct si_sec_verdict *out)
 {
     static const struct si_sec_facts none = {.req_body_size = -1, .resp_body_size = -1};
-    struct eval e = {.p = p, .union_hit = -1, .f = facts ? facts : &none, .body = body};
+    struct eval e = {.p = p, .union_hit = -1, .f = facts ? facts : &none, .body = body,
+                     .fail = out->fail, .failsize = sizeof(out->fail)};
     char reason[SI_POLICY_REASON_MAX];
 
     /* not a memset of the whole verdict: the reason buffers are large and written on demand */
@@ -304,6 +333,7 @@ enum si_sec_eval si_security_evaluate(const struct si_policy *p, enum si_sec_pha
     out->mods = NULL;
     out->nmods = 0;
     out->reason[0] = '\0';
+    out->fail[0] = '\0';
     out->nmonitor = 0;
     /* A host outside the union of the prefiltered rules' names can match none of them: walk
      * only the others (same order, so first match is unchanged). */

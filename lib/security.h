@@ -15,6 +15,9 @@
  * (body-match, file-type, or body-size without Content-Length), and SI_SEC_DECIDED otherwise,
  * so the caller can answer 204 without buffering. With a body prefix (complete == false) the
  * file-type condition can be decided; body-match needs the complete (decoded) body.
+ * Malware. A <malware/> condition matches when facts->scan says infected (the reason names the
+ * signature), does not when clean; on a scanner error it matches (on-error fail-closed, the
+ * default) or not (fail-open), and out->fail says which and why.
  * With facts->response_unknown, a response rule that has <response> conditions and whose
  * request conditions match is undecided too (SI_SEC_NEED_BODY); out->rule_id then names the
  * first undecided rule (NULL for a rule undecided for want of the body).
@@ -55,6 +58,9 @@ struct si_sec_facts {
     long long resp_body_size;    /* Content-Length of the response, -1 unknown */
     bool response_unknown;       /* no response at hand (inspect-ctl replay of an access log):
                                   * a response rule with <response> conditions is undecided */
+    const struct si_clamd_result *scan; /* clamd's verdict on this phase's (decoded) body, for
+                                  * <malware/> conditions; NULL: not scanned (yet), so a rule
+                                  * with <malware/> is undecided (SI_SEC_NEED_BODY) */
 };
 
 struct si_sec_body {
@@ -92,6 +98,10 @@ struct si_sec_verdict {
     const struct si_sec_mod *mods; /* modifications of a modify rule, in document order */
     size_t nmods;
     char reason[SI_POLICY_REASON_MAX]; /* what matched */
+    /* A <malware/> condition met a scanner error: "failed-open:scanner-down" (the rule did not
+     * match, by its on-error="fail-open") or "failed-closed:scanner-timeout" (it matched);
+     * the first such rule's, "" when none. */
+    char fail[48];
     size_t nmonitor;
     struct si_sec_monitor_hit monitor[SI_SEC_MAX_MONITOR];
 };

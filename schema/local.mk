@@ -48,7 +48,7 @@ schema/policy_rng.c: $(srcdir)/schema/policy.rng
 # Unit tests of the policy modules.
 check_PROGRAMS += tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset \
 	tests/unit/test_security tests/unit/test_bodyscan tests/unit/test_policy_service \
-	tests/unit/test_policy_categories
+	tests/unit/test_policy_categories tests/unit/test_policy_malware
 tests_unit_test_policy_load_SOURCES = tests/unit/test_policy_load.c tests/unit/policy_fixture.h
 tests_unit_test_policy_load_CFLAGS = $(UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_policy_load_LDADD = $(UNIT_LDADD)
@@ -58,6 +58,9 @@ tests_unit_test_policy_query_LDADD = $(UNIT_LDADD)
 tests_unit_test_policy_categories_SOURCES = tests/unit/test_policy_categories.c tests/unit/policy_fixture.h
 tests_unit_test_policy_categories_CFLAGS = $(UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_policy_categories_LDADD = $(UNIT_LDADD)
+tests_unit_test_policy_malware_SOURCES = tests/unit/test_policy_malware.c tests/unit/policy_fixture.h
+tests_unit_test_policy_malware_CFLAGS = $(UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_policy_malware_LDADD = $(UNIT_LDADD)
 tests_unit_test_nameset_SOURCES = tests/unit/test_nameset.c
 tests_unit_test_nameset_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_nameset_LDADD = $(UNIT_LDADD)
@@ -71,4 +74,5 @@ tests_unit_test_policy_service_SOURCES = tests/unit/test_policy_service.c
 tests_unit_test_policy_service_CFLAGS = $(UNIT_CFLAGS) $(ZLIB_CFLAGS)
 tests_unit_test_policy_service_LDADD = $(UNIT_LDADD) $(ZLIB_LIBS)
 TESTS += tests/unit/test_policy_service tests/unit/test_policy_load tests/unit/test_policy_query tests/unit/test_nameset \
-	tests/unit/test_security tests/unit/test_bodyscan tests/unit/test_policy_categories
+	tests/unit/test_security tests/unit/test_bodyscan tests/unit/test_policy_categories \
+	tests/unit/test_policy_malware

@@ -105,6 +105,8 @@ static void print_verdict(const char *phase, const struct si_sec_verdict *v, enu
         printf(" by rule %s (line %d)\n", v->rule_id, v->rule_line);
     if (v->reason[0])
         printf("  matched: %s\n", v->reason);
+    if (v->fail[0])
+        printf("  malware scanner: %s\n", v->fail);
     if (v->message)
         printf("  message: %s\n", v->message);
     if (v->location)
@@ -145,12 +147,15 @@ static void print_security(const struct si_policy *p, const struct ctl_target *t
     struct si_sec_verdict v;
     enum si_sec_eval ev;
 
-    /* Requests of these methods carry no body: evaluate them as complete and empty. */
+    /* Requests of these methods carry no body: evaluate them as complete and empty (and an
+     * empty body is clean for <malware/>: there is nothing to scan). */
     static const struct si_sec_body empty = {.data = (const unsigned char *)"", .complete = true};
+    static const struct si_clamd_result empty_scan = {.verdict = SI_CLAMD_CLEAN};
     bool bodyless = !strcmp(t->method, "GET") || !strcmp(t->method, "HEAD") ||
                     !strcmp(t->method, "OPTIONS") || !strcmp(t->method, "DELETE");
 
     f.req_body_size = bodyless ? 0 : -1;
+    f.scan = bodyless ? &empty_scan : NULL;
     ev = si_security_evaluate(p, SI_PHASE_REQUEST, &f, bodyless ? &empty : NULL, &v);
     print_verdict(bodyless ? "(request, no body)" : "(request, headers only)", &v, ev);
     si_security_trace(p, SI_PHASE_REQUEST, &f, bodyless ? &empty : NULL, print_sec_step, NULL);
@@ -158,6 +163,7 @@ static void print_security(const struct si_policy *p, const struct ctl_target *t
         return;
     f.status = t->status;
     f.content_type = t->content_type;
+    f.scan = NULL; /* the response body is not at hand */
     ev = si_security_evaluate(p, SI_PHASE_RESPONSE, &f, NULL, &v);
     print_verdict(t->status ? "(response, headers only)" : "(response, status unknown)", &v, ev);
     si_security_trace(p, SI_PHASE_RESPONSE, &f, NULL, print_sec_step, NULL);

@@ -136,7 +136,8 @@ static void wait_ready(struct fx_clamd *c)
         int st;
         if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
             c->pid = 0;
-            cr_assert_fail("clamd exited before it was ready (status %d); see %s/clamd.log", st, c->dir);
+            cr_assert_fail("clamd exited before it was ready (status %d); see %s/clamd.log", st,
+                           c->dir);
             return;
         }
         cr_assert(now_ms() < deadline, "clamd not ready after %d ms; see %s/clamd.log",
@@ -154,7 +155,8 @@ int fx_clamd_start(struct fx_clamd *c, const char *stream_max)
     if (access(clamd, X_OK) != 0) {
         const char *ci = getenv("CI");
         if (ci && strcmp(ci, "true") == 0)
-            cr_assert_fail("%s not found (package clamav-daemon; CI=true: tests may not skip)", clamd);
+            cr_assert_fail("%s not found (package clamav-daemon; CI=true: tests may not skip)",
+                           clamd);
         else
             cr_skip_test("%s not found (package clamav-daemon)", clamd);
         return -1;

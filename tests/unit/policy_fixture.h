@@ -23,4 +23,13 @@ static inline struct si_policy *load_body(const char *body, char *err, size_t er
     return p;
 }
 
+/* For Criterion tests that declare `static char err[N]`: body must be refused, err must hold
+ * needle. */
+#define ASSERT_FAILS_WITH(body, needle)                                                     \
+    do {                                                                                    \
+        struct si_policy *p_ = load_body(body, err, sizeof(err));                           \
+        cr_assert_null(p_, "policy should have been refused");                              \
+        cr_assert(strstr(err, needle), "error was: %s", err);                               \
+    } while (0)
+
 #endif
