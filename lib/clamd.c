@@ -387,8 +387,9 @@ static int connect_by(struct si_clamd_session *s, const struct si_clamd_addr *a,
         if (e == 0)
             return 0;
     }
+    char buf[128];
     set_result(&s->res, SI_CLAMD_ERROR, SI_CLAMD_E_DOWN, "cannot connect to clamd at %s: %s",
-               a->text, e == EAGAIN ? "its listen queue is full" : strerror(e));
+               a->text, e == EAGAIN ? "its listen queue is full" : strerror_r(e, buf, sizeof(buf)));
     s->done = true;
     return -1;
 }
