@@ -1,4 +1,5 @@
-# tests/unit: Criterion unit tests, no network. One binary per lib/ module or component.
+# tests/unit: Criterion unit tests, no network (loopback only: test_clamd's clamd and listeners).
+# One binary per lib/ module or component.
 UNIT_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML2_CFLAGS)
 UNIT_LDADD = lib/libinspect.la $(CRITERION_LIBS)
 

@@ -194,6 +194,50 @@ Test(clamd, sessions_do_not_disturb_each_other)
     cr_assert_eq(r2.verdict, SI_CLAMD_CLEAN, "%s", r2.message);
 }
 
+/* One thread's share of concurrent_scans: every third body carries the marker. */
+struct worker {
+    struct si_clamd_addr addr;
+    int index, wrong;
+};
+
+static void *scan_worker(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 6; i++) {
+        bool infected = (w->index + i) % 3 == 0;
+        size_t len = 20000 + (size_t)(w->index * 997 + i * 131);
+        char *b = body(len, infected ? FX_MARKER : NULL, len / 2);
+        struct si_clamd_result r;
+        struct si_clamd_session *s = si_clamd_open(&w->addr, TIMEOUT_MS, &r);
+        for (size_t off = 0; s && off < len; off += 1500)
+            si_clamd_feed(s, b + off, len - off > 1500 ? 1500 : len - off);
+        if (s)
+            r = finish(s);
+        free(b);
+        if (r.verdict != (infected ? SI_CLAMD_INFECTED : SI_CLAMD_CLEAN))
+            w->wrong++;
+    }
+    return NULL;
+}
+
+Test(clamd, concurrent_scans_from_threads)
+{
+    enum { N = 8 };
+    struct worker w[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = (struct worker){.addr = unix_addr(), .index = i};
+        cr_assert_eq(pthread_create(&th[i], NULL, scan_worker, &w[i]), 0);
+    }
+    int wrong = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        wrong += w[i].wrong;
+    }
+    cr_assert_eq(wrong, 0, "%d of %d scans from %d threads got the wrong verdict", wrong, N * 6,
+                 N);
+}
+
 /* ---- without clamd: addresses, refusals, silence, garbage ---- */
 
 TestSuite(clamd_faults, .timeout = 60);
