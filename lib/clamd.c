@@ -304,12 +304,20 @@ static void read_reply(struct si_clamd_session *s, long long deadline)
 static void early_reply(struct si_clamd_session *s, long long deadline)
 {
     read_reply(s, deadline);
-    if (s->res.verdict != SI_CLAMD_ERROR) {
-        s->res.verdict = SI_CLAMD_ERROR;
-        s->res.error = SI_CLAMD_E_REPLY;
-        snprintf(s->res.message, sizeof(s->res.message),
-                 "clamd replied before the end of the stream");
-    }
+    if (s->res.verdict != SI_CLAMD_ERROR)
+        set_result(&s->res, SI_CLAMD_ERROR, SI_CLAMD_E_REPLY,
+                   "clamd replied before the end of the stream");
+}
+
+/* Whether clamd has already said something (or closed): looked at before each send, so that an
+ * early reply (the size limit, or anything at all) is never taken for the verdict. */
+static bool reply_pending(struct si_clamd_session *s, long long deadline)
+{
+    struct pollfd p = {.fd = s->fd, .events = POLLIN};
+    if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+        return false;
+    early_reply(s, deadline);
+    return true;
 }
 
 /* Sends the iovecs whole before deadline. 0, or -1 with s->res filled. */
@@ -421,6 +429,8 @@ int si_clamd_feed(struct si_clamd_session *s, const void *data, size_t len)
         return -1;
     long long deadline = now_ms() + s->timeout_ms;
     const char *p = data;
+    if (len > 0 && reply_pending(s, deadline))
+        return -1;
     while (len > 0) {
         uint32_t frame = len > FRAME_MAX ? FRAME_MAX : (uint32_t)len;
         uint32_t be = htonl(frame);
@@ -440,7 +450,7 @@ void si_clamd_finish(struct si_clamd_session *s, struct si_clamd_result *res)
         long long deadline = now_ms() + s->timeout_ms;
         uint32_t zero = 0;
         struct iovec iov = {.iov_base = &zero, .iov_len = 4};
-        if (send_all(s, &iov, 1, deadline) == 0)
+        if (!reply_pending(s, deadline) && send_all(s, &iov, 1, deadline) == 0)
             read_reply(s, deadline);
     }
     s->done = true;

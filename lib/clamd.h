@@ -24,7 +24,10 @@
  * counted (clamd's own ReadTimeout bounds that on its side). Nothing blocks longer than
  * timeout_ms. Signals: writes use MSG_NOSIGNAL, so a closed connection never raises SIGPIPE.
  *
- * Once a session has failed (or clamd answered early), later feeds do nothing and return -1, and
+ * clamd answers only after the terminator, except to refuse: each feed and the finish first look
+ * (poll, no wait) for anything clamd already sent, so an early reply is never taken for the
+ * verdict ("replied before the end of the stream", or the size-limit refusal). Once a session
+ * has failed (or clamd answered early), later feeds do nothing and return -1, and
  * si_clamd_finish() reports that first result. The result's words (si_clamd_error_word) are
  * the fail reasons of the logs: scanner-down, scanner-timeout, scanner-too-long, scanner-error,
  * scanner-bad-reply.

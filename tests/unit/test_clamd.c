@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,9 @@ struct fake {
     int port;
     const char *reply;
     size_t replylen;
+    bool early; /* reply right after the command (then post replied), read until the client
+                   closes */
+    sem_t replied;
     pthread_t th;
 };
 
@@ -325,7 +329,12 @@ static void *fake_serve(void *arg)
         return NULL;
     char cmd[10], buf[4096];
     uint32_t be;
-    if (read_exact(fd, cmd, sizeof(cmd))) {
+    if (f->early && read_exact(fd, cmd, sizeof(cmd))) {
+        send(fd, f->reply, f->replylen, MSG_NOSIGNAL);
+        sem_post(&f->replied);
+        while (recv(fd, buf, sizeof(buf), 0) > 0)
+            ;
+    } else if (read_exact(fd, cmd, sizeof(cmd))) {
         while (read_exact(fd, &be, 4) && ntohl(be) > 0)
             for (uint32_t left = ntohl(be); left > 0;) {
                 uint32_t n = left > sizeof(buf) ? sizeof(buf) : left;
@@ -340,7 +349,8 @@ out:
     return NULL;
 }
 
-static struct si_clamd_addr fake_start(struct fake *f, const char *reply, size_t replylen)
+static struct si_clamd_addr fake_start(struct fake *f, const char *reply, size_t replylen,
+                                       bool early)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(sa);
@@ -352,6 +362,8 @@ static struct si_clamd_addr fake_start(struct fake *f, const char *reply, size_t
     f->port = ntohs(sa.sin_port);
     f->reply = reply;
     f->replylen = replylen;
+    f->early = early;
+    cr_assert_eq(sem_init(&f->replied, 0, 0), 0);
     if (reply)
         cr_assert_eq(pthread_create(&f->th, NULL, fake_serve, f), 0);
     char spec[64];
@@ -364,13 +376,14 @@ static void fake_stop(struct fake *f)
     if (f->reply)
         pthread_join(f->th, NULL);
     close(f->lfd);
+    sem_destroy(&f->replied);
 }
 
 /* Scans a small body against a fake that answers reply (replylen bytes). */
 static struct si_clamd_result fake_scan(const char *reply, size_t replylen)
 {
     struct fake f;
-    struct si_clamd_addr a = fake_start(&f, reply, replylen);
+    struct si_clamd_addr a = fake_start(&f, reply, replylen, false);
     struct si_clamd_result r;
     si_clamd_scan(&a, TIMEOUT_MS, "some body bytes", 15, &r);
     fake_stop(&f);
@@ -380,7 +393,7 @@ static struct si_clamd_result fake_scan(const char *reply, size_t replylen)
 Test(clamd_faults, silent_listener_times_out)
 {
     struct fake f;
-    struct si_clamd_addr a = fake_start(&f, NULL, 0);
+    struct si_clamd_addr a = fake_start(&f, NULL, 0, false);
     struct si_clamd_result r;
     si_clamd_scan(&a, 300, "body", 4, &r);
     fake_stop(&f);
@@ -416,6 +429,26 @@ Test(clamd_faults, garbage_replies)
     r = fake_scan("\x1b[31mevil\r\n", 11);
     cr_assert_eq(r.error, SI_CLAMD_E_REPLY);
     cr_assert_null(strchr(r.message, '\x1b'), "%s", r.message);
+}
+
+Test(clamd_faults, a_verdict_before_the_end_of_the_stream_is_refused)
+{
+    static const char ok[] = "stream: OK";
+    struct fake f = {0};
+    struct si_clamd_addr a = fake_start(&f, ok, sizeof(ok), true);
+    struct si_clamd_result r;
+    size_t len = 1u << 20;
+    char *b = body(len, NULL, 0);
+    struct si_clamd_session *s = si_clamd_open(&a, TIMEOUT_MS, &r);
+    cr_assert(s, "%s", r.message);
+    sem_wait(&f.replied); /* "stream: OK" is on its way before any body byte */
+    si_clamd_feed(s, b, len);
+    r = finish(s);
+    fake_stop(&f);
+    free(b);
+    cr_assert_eq(r.verdict, SI_CLAMD_ERROR);
+    cr_assert_eq(r.error, SI_CLAMD_E_REPLY, "%s", r.message);
+    cr_assert(strstr(r.message, "before the end of the stream"), "%s", r.message);
 }
 
 Test(clamd_faults, grammar_of_good_replies)
