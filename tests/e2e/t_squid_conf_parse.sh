@@ -35,8 +35,8 @@ check_parse "with a validator" CERTGEN_PROGRAM=$certgen VALIDATOR_PROGRAM=$certg
 lab_assert_match "validator line present, ttl= and cache= before the program" \
     "^sslcrtvalidator_program ttl=[0-9]+ cache=[0-9]+ $certgen --policy ${LAB_POLICY_USED//./\\.} --state-dir=[^ ]+ --add-ca-file=${LAB_ORIGIN_ROOT//./\\.}\$" \
     "$(cat "$LAB_SQUID_FRAGMENT")"
-lab_assert_match "ssl_bump: peek at step 1, then the policy helper's splice/bump/terminate, else terminate" \
-    'peek inspect_step1 inspect_mark_allowed splice inspect_step2 inspect_decide inspect_splice inspect_mark_spliced bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
+lab_assert_match "ssl_bump: peek at step 1 (an intercepted one without the mark), then the policy helper's splice/bump/terminate, else terminate" \
+    'peek inspect_step1 inspect_mark_allowed peek inspect_step1 !inspect_connect splice inspect_step2 inspect_decide inspect_splice inspect_mark_spliced bump inspect_step2 inspect_bump terminate inspect_step2 inspect_terminate terminate all' \
     "$(awk '$1 == "ssl_bump" {for (i = 2; i <= NF; i++) printf "%s ", $i}' "$LAB_SQUID_FRAGMENT")"
 lab_assert_match "the policy helper: no result caching, concurrency, a queue" \
     '^external_acl_type inspect_bump ttl=0 negative_ttl=0 .*concurrency=[0-9]+ queue-size=[0-9]+ %>a %un %ssl::>sni %>rd %>rP %note\{si_group_\} [^ ]*/inspect-bump --policy ' \
@@ -51,6 +51,27 @@ lab_assert_match "certgen children fail per request on persistent overload" \
 lab_assert_match "the groups go to ICAP under the policy's default header, only when there are any" \
     '^adaptation_meta X-Authenticated-Groups "%note\{si_group_\}" inspect_has_groups$' \
     "$(cat "$LAB_SQUID_FRAGMENT")"
+
+lab_assert_match "a CONNECT that passed http_access is marked allowed (intercepted ones too)" \
+    '^adapted_http_access deny inspect_connect inspect_mark_allowed !all$' "$(cat "$LAB_SQUID_FRAGMENT")"
+lab_assert_no_log "no intercept port unless asked for" "$LAB_SQUID_FRAGMENT" \
+    '^https?_port .*intercept'
+
+# --- gateway mode: the intercept ports ---
+check_parse "intercept ports" CERTGEN_PROGRAM=$certgen INTERCEPT_HTTP_PORT=127.0.0.1:$(lab_free_port) \
+    INTERCEPT_HTTPS_PORT=$(lab_free_port)
+lab_assert_match "INTERCEPT_HTTP_PORT renders an intercept http_port" \
+    '^http_port 127\.0\.0\.1:[0-9]+ intercept$' "$(cat "$LAB_SQUID_FRAGMENT")"
+lab_assert_match "INTERCEPT_HTTPS_PORT renders an intercept ssl-bump https_port with the inspection CA" \
+    "^https_port [0-9]+ intercept ssl-bump tls-cert=${LAB_INSPECT_CA//./\\.} tls-key=${LAB_INSPECT_KEY//./\\.} generate-host-certificates=on dynamic_cert_mem_cache_size=[0-9]+MB\$" \
+    "$(cat "$LAB_SQUID_FRAGMENT")"
+for bad in 'x:3129' '70000' '3129 ssl-bump' 'foo'; do
+    if lab__render INTERCEPT_HTTPS_PORT="$bad" >/dev/null 2>&1; then
+        lab_fail "render-squid-conf accepted INTERCEPT_HTTPS_PORT='$bad'"
+    else
+        lab_pass "render-squid-conf refuses INTERCEPT_HTTPS_PORT='$bad'"
+    fi
+done
 
 check_parse "groups from the note group, no groups header" CERTGEN_PROGRAM=$certgen GROUPS_NOTE=group \
     GROUPS_HEADER=
