@@ -22,6 +22,8 @@ E2E_TESTS += tests/e2e/t_inspect_categories.sh
 E2E_TESTS += tests/e2e/t_icap_policy_paths.sh
 # decrypted responses and Squid's cache (the fragment's CACHE_BUMPED).
 E2E_TESTS += tests/e2e/t_inspect_cache.sh
+# gateway mode: transparent interception in network namespaces (root, ip, nft).
+E2E_TESTS += tests/e2e/t_gateway.sh
 
 TESTS += $(E2E_TESTS)
 TEST_EXTENSIONS = .sh

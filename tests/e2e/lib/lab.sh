@@ -317,13 +317,13 @@ lab_stop_all() {
 # ---- PKI and the small servers ----------------------------------------------------------------
 
 # lab_pki: fresh PKI in $LAB_DIR/pki (ports for OCSP, CRL/AIA and a dead port are chosen now,
-# they are inside the certificates).
+# they are inside the certificates, with the host LAB_PKI_HOST, default 127.0.0.1).
 lab_pki() {
     LAB_PKI=$LAB_DIR/pki
     LAB_OCSP_PORT=$(lab_free_port) && LAB_CRL_PORT=$(lab_free_port) &&
         LAB_DEAD_PORT=$(lab_free_port) || return 1
     OPENSSL=$OPENSSL "$LAB_LIB/mkpki.sh" "$LAB_PKI" "$LAB_OCSP_PORT" "$LAB_CRL_PORT" \
-        "$LAB_DEAD_PORT" > "$LAB_LOGS/mkpki.log" 2>&1 || { lab_log "mkpki.sh failed"; return 1; }
+        "$LAB_DEAD_PORT" ${LAB_PKI_HOST:+"$LAB_PKI_HOST"} > "$LAB_LOGS/mkpki.log" 2>&1 || { lab_log "mkpki.sh failed"; return 1; }
     LAB_ORIGIN_ROOT=$LAB_PKI/root/ca.crt            # what Squid trusts for origins
     LAB_INSPECT_CA=$LAB_PKI/inspect/ca.pem          # what clients trust (forged certificates)
     LAB_INSPECT_KEY=$LAB_PKI/inspect/ca.key

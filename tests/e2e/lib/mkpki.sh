@@ -1,11 +1,11 @@
 #!/bin/bash
 # mkpki.sh: a fresh test PKI for the end-to-end lab (never committed; made at every lab start).
 #
-#   mkpki.sh DIR OCSP_PORT CRL_PORT DEAD_PORT
+#   mkpki.sh DIR OCSP_PORT CRL_PORT DEAD_PORT [HOST]
 #
 # The ports are baked into the certificates: OCSP_PORT is the responder (lab_start_ocsp),
 # CRL_PORT the plain HTTP server for CRLs and AIA caIssuers (lab_start_crl_http), DEAD_PORT
-# a port nothing listens on (deadocsp.test's OCSP URL). EC P-256 keys keep it fast (< 1 s).
+# a port nothing listens on (deadocsp.test's OCSP URL), all on HOST (default 127.0.0.1). EC P-256 keys keep it fast (< 1 s).
 # Layout (all under DIR; tests/e2e/README describes every name):
 #   root/ca.crt           origin root CA (what Squid trusts for origins)
 #   int/ca.crt            origin intermediate CA; int/index.txt is the OCSP responder's database
@@ -16,23 +16,23 @@
 #   inspect/ca.pem .key   demo inspection CA (key mode 0600)
 #   origin.map            "server-name leaf" lines for origin.py ("-" = no SNI)
 set -euo pipefail
-[ $# -eq 4 ] || { echo "usage: $0 DIR OCSP_PORT CRL_PORT DEAD_PORT" >&2; exit 2; }
-D=$1 OCSP_PORT=$2 CRL_PORT=$3 DEAD_PORT=$4
+[ $# -eq 4 ] || [ $# -eq 5 ] || { echo "usage: $0 DIR OCSP_PORT CRL_PORT DEAD_PORT [HOST]" >&2; exit 2; }
+D=$1 OCSP_PORT=$2 CRL_PORT=$3 DEAD_PORT=$4 H=${5:-127.0.0.1}
 OPENSSL=${OPENSSL:-openssl}
 . "$(cd "$(dirname "$0")" && pwd)/pki.sh"
 mkdir -p "$D" && cd "$D"
 umask 022
-AIA_OCSP="OCSP;URI:http://127.0.0.1:$OCSP_PORT/"
-CA_ISSUERS="caIssuers;URI:http://127.0.0.1:$CRL_PORT/int.der"
-CRLDP="crlDistributionPoints  = URI:http://127.0.0.1:$CRL_PORT/int.crl"
-pki_cnf 90 "crlDistributionPoints  = URI:http://127.0.0.1:$CRL_PORT/root.crl"
+AIA_OCSP="OCSP;URI:http://$H:$OCSP_PORT/"
+CA_ISSUERS="caIssuers;URI:http://$H:$CRL_PORT/int.der"
+CRLDP="crlDistributionPoints  = URI:http://$H:$CRL_PORT/int.crl"
+pki_cnf 90 "crlDistributionPoints  = URI:http://$H:$CRL_PORT/root.crl"
 pki_leaf_ext v3_leaf "authorityInfoAccess    = $AIA_OCSP,$CA_ISSUERS" "$CRLDP"
 pki_leaf_ext v3_leaf_crlonly "$CRLDP"
 pki_leaf_ext v3_leaf_deadocsp \
-    "authorityInfoAccess    = OCSP;URI:http://127.0.0.1:$DEAD_PORT/,$CA_ISSUERS" "$CRLDP"
+    "authorityInfoAccess    = OCSP;URI:http://$H:$DEAD_PORT/,$CA_ISSUERS" "$CRLDP"
 pki_leaf_ext v3_leaf_plain
 pki_leaf_ext v3_leaf_aiapem \
-    "authorityInfoAccess    = $AIA_OCSP,caIssuers;URI:http://127.0.0.1:$CRL_PORT/int.pem" "$CRLDP"
+    "authorityInfoAccess    = $AIA_OCSP,caIssuers;URI:http://$H:$CRL_PORT/int.pem" "$CRLDP"
 cat >> pki.cnf <<CNF
 [ v3_leaf_nosan ]
 basicConstraints       = critical,CA:FALSE
