@@ -106,7 +106,11 @@ LAB_SQUID_EXTRA="hosts_file $LAB_DIR/gw-hosts
 acl gw_clients src 192.0.2.0/24
 acl SSL_ports port 443
 acl Safe_ports port 80 443
-http_access allow gw_clients"
+http_access allow gw_clients
+logformat gw_marks %>a %rm %ru allowed=%note{si_allowed_}
+access_log stdio:$LAB_LOGS/marks.log gw_marks"
+touch "$LAB_LOGS/marks.log"
+[ -z "$LAB_SQUID_USER" ] || chown "$LAB_SQUID_USER:" "$LAB_LOGS/marks.log"
 lab_start_squid INTERCEPT_HTTP_PORT="192.0.2.1:$HTTP_PORT" \
     INTERCEPT_HTTPS_PORT="192.0.2.1:$HTTPS_PORT" || lab_fatal "squid did not start"
 log=$LAB_ACCESS_LOG
@@ -149,6 +153,18 @@ lab_assert_log "access log: intercepted good.test bumped, request through ICAP" 
     "GET https://good\\.test/echo .* bump=bump sni=\"good\\.test\" tls=inspect:[^ ]* .*icap=\"[^\"-][^\"]*\""
 lab_assert_log "access log: the made-up CONNECT names the original destination IP" "$log" \
     "CONNECT ${ORIGIN//./\\.}:443 .* sni=\"good\\.test\""
+
+lab_assert_log "the intercepted connection is marked allowed once its CONNECT passed http_access" \
+    "$LAB_LOGS/marks.log" "^192\\.0\\.2\\.10 CONNECT ${ORIGIN//./\\.}:443 allowed=yes\$"
+
+# --- bytes that are not TLS on intercepted port 443: refused (UNSUPPORTED_PROTOCOL=respond) ---
+got=$(in_c "$PYTHON3" -c "import socket
+s = socket.create_connection(('$ORIGIN', 443), timeout=10)
+s.sendall(b'GET / HTTP/1.1\\r\\nHost: good.test\\r\\n\\r\\n')
+print(len(s.recv(4096)))" 2>&1)
+lab_assert_eq "plain HTTP to intercepted port 443: closed without a byte" 0 "$got"
+lab_assert_log "access log: the intercepted non-TLS connection refused:not-tls" "$log" \
+    "CONNECT ${ORIGIN//./\\.}:443 .* fail=refused:not-tls "
 
 # --- bypass by SNI ---
 origin_fp=$(o_cert bypass.test "$ORIGIN" | lab_cert_fp)
