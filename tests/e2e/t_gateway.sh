@@ -10,7 +10,9 @@
 # Cases: intercepted TLS with SNI reaches inspect-bump's decision and is bumped (forged
 # certificate, 200, through ICAP); bypass by SNI (the origin's own certificate, by
 # fingerprint); terminate; clients without SNI decided on the destination IP; an OCSP-revoked
-# origin refused; plain HTTP on port 80 through REQMOD; UDP 443 dropped while other UDP passes.
+# origin refused; plain HTTP on port 80 through REQMOD; UDP 443 dropped while other UDP passes;
+# bytes that are not TLS on port 443 refused (UNSUPPORTED_PROTOCOL=respond) or, with tunnel,
+# relayed (the intercepted connection carries the si_allowed_ mark the guard needs).
 # Needs root, ip (iproute2) with veth and nft (nftables): without them it is skipped, which
 # under CI=true is a failure naming what is missing.
 . "$(dirname "$0")/lib/lab.sh"
@@ -235,6 +237,17 @@ lab_assert_no_log "UDP to port 443 (QUIC) never reaches the internet" "$LAB_LOGS
     '^udp: got port=443 '
 lab_assert_match "the gateway's UDP 443 drop rule counted the packets" 'counter packets [1-9]' \
     "$(nft list chain inet si_gateway forward)"
+
+# --- UNSUPPORTED_PROTOCOL=tunnel: the guard lets an allowed intercepted connection through ---
+lab_stop squid
+lab_start_squid INTERCEPT_HTTP_PORT="192.0.2.1:$HTTP_PORT" INTERCEPT_HTTPS_PORT="192.0.2.1:$HTTPS_PORT" \
+    UNSUPPORTED_PROTOCOL=tunnel || lab_fatal "squid did not restart with UNSUPPORTED_PROTOCOL=tunnel"
+in_c "$PYTHON3" -c "import socket
+s = socket.create_connection(('$ORIGIN_NOSNI_BYPASS', 443), timeout=10)
+s.sendall(b'GET / HTTP/1.1\\r\\nHost: good.test\\r\\n\\r\\n')
+s.recv(4096)" >/dev/null 2>&1
+lab_assert_log "non-TLS bytes on an allowed intercepted connection tunnelled (fail=failed-open:not-tls)" \
+    "$log" "CONNECT ${ORIGIN_NOSNI_BYPASS//./\\.}:443 .* fail=failed-open:not-tls "
 
 # --- no DNS anywhere but the gateway's own loopback ---
 lab_assert_log "Squid's only name server is the gateway namespace's 127.0.0.1" "$LAB_CACHE_LOG" \
